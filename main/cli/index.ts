@@ -22,12 +22,14 @@ import {
 import { runExperiment, type ResultsDocument } from '../workbench/experiment-run.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { ProgressReporter } from './progress.ts';
+import { listRecipes, resolveExperimentArgument } from './recipes.ts';
 
 const USAGE = `CL Workbench ${APP_VERSION} - continual-learning experiments from the command line
 
 Usage:
   clwb strategies [--json]          list the strategy catalogue (ids, families, parameters)
   clwb datasets [--json]            list the datasets
+  clwb recipes [--json]             list the ready experiments (run one with: clwb run recipe:<id>)
   clwb validate <experiment.json>   check an experiment file; lists every problem
   clwb run <experiment.json> [options]
       --out DIR        output folder (default: results/<name>-<time>)
@@ -53,6 +55,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return strategies(rest, io);
       case 'datasets':
         return datasets(rest, io);
+      case 'recipes':
+        return await recipes(rest, io);
       case 'validate':
         return await validate(rest, io);
       case 'run':
@@ -112,8 +116,18 @@ function datasets(argv: string[], io: Io): number {
   return 0;
 }
 
-async function readExperiment(file: string | undefined): Promise<ExperimentSpec> {
-  if (!file) throw new UsageError('give the experiment file');
+async function recipes(argv: string[], io: Io): Promise<number> {
+  const { options, positionals } = parseArgs(argv, { flags: ['json'], options: [] });
+  if (positionals.length) throw new UsageError('recipes takes no arguments');
+  const list = await listRecipes();
+  if (options.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+  else for (const r of list) io.stdout.write(`recipe:${r.id}\n  ${r.name}\n  ${r.description}\n\n`);
+  return 0;
+}
+
+async function readExperiment(argument: string | undefined): Promise<ExperimentSpec> {
+  if (!argument) throw new UsageError('give the experiment file (or recipe:<id>)');
+  const file = await resolveExperimentArgument(argument);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');

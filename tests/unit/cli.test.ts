@@ -127,6 +127,22 @@ describe('clwb', () => {
     await rm(dir, { recursive: true });
   });
 
+  it('recipes: every shipped recipe is listed, names its paper and validates; recipe:<id> resolves', async () => {
+    const { code, stdout } = await clwb('recipes', '--json');
+    expect(code).toBe(0);
+    const recipes = JSON.parse(stdout) as { id: string; description: string; file: string }[];
+    expect(recipes.map((r) => r.id)).toEqual(expect.arrayContaining(['split-mnist-class-il', 'split-mnist-task-il', 'split-mnist-domain-il', 'permuted-mnist', 'online-gem-protocol']));
+    for (const recipe of recipes) {
+      expect(recipe.description).toMatch(/(19|20)\d\d/);
+      const result = await clwb('validate', `recipe:${recipe.id}`);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    const unknown = await clwb('validate', 'recipe:nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown recipe "nope" \(known: .*split-mnist-class-il/);
+  });
+
   it('npx clwb works as the package bin (a real process)', async () => {
     const { stdout } = await run(process.execPath, [path.resolve('bin/clwb.mjs'), 'strategies', '--json'], { cwd: path.resolve('.') });
     expect(JSON.parse(stdout).length).toBeGreaterThanOrEqual(4);

@@ -76,6 +76,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
   const wallBefore = cost.wallSeconds;
   const startedAt = resume?.startedAt ?? new Date().toISOString();
   let completedFraction = 0;
+  const resumedFraction = (resume?.completed ?? 0) / T;
   let experienceStart = performance.now();
   let lastProgress = 0;
   let samplesSinceProgress = 0;
@@ -95,7 +96,9 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
       // Throttle progress events to a few per second; always report an experience's last step.
       if (now - lastProgress < 250 && info.step < info.steps) return;
       const fraction = Math.min(1, completedFraction + (info.step / info.steps) / T);
+      // Time since this process started the run, against the work done since then (resume-aware).
       const elapsed = (now - wallStart) / 1000;
+      const doneHere = fraction - resumedFraction;
       const seconds = (now - (lastProgress || experienceStart)) / 1000;
       emit({
         type: 'progress',
@@ -107,7 +110,7 @@ export async function executeRun(request: RunRequest): Promise<RunResult> {
         loss: info.loss,
         samplesPerSecond: seconds > 0 ? samplesSinceProgress / seconds : 0,
         fraction,
-        etaSeconds: fraction > 0 ? (elapsed / fraction) * (1 - fraction) : null,
+        etaSeconds: doneHere > 0 ? (elapsed / doneHere) * (1 - fraction) : null,
         tensorBytes: memory.numBytes,
       });
       lastProgress = now;
