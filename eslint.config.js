@@ -6,7 +6,7 @@ import globals from 'globals';
 const engineForbidden = ['workbench', 'app', 'cli', 'worker'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'coverage/**', 'test-results/**', 'playwright-report/**', 'renderer/**/*.vue'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'coverage/**', 'test-results/**', 'playwright-report/**', '.cache/**', '.ci-out/**', '.scratch*', 'renderer/**/*.vue'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

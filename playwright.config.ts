@@ -16,7 +16,7 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: /renderer\.spec\.ts$/,
+      testMatch: /(renderer|serve)\.spec\.ts$/,
       use: {
         browserName: 'chromium',
         launchOptions: {

@@ -5,14 +5,15 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { IpcMainInvokeEvent, Session, WebContents } from 'electron';
+import { CONTENT_SECURITY_POLICY } from './bridge.ts';
 
 /**
- * The Content-Security-Policy of the renderer. renderer/index.html carries the
- * same policy in a meta tag: a file:// page gets no response headers, so the
- * header alone would not cover the packaged app.
+ * The Content-Security-Policy of the renderer (defined once in the API contract, shared
+ * with `clwb serve`). renderer/index.html carries the same policy in a meta tag: a
+ * file:// page gets no response headers, so the header alone would not cover the
+ * packaged app.
  */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+export { CONTENT_SECURITY_POLICY };
 
 /** Schemes the app never loads: everything it shows ships inside the app. */
 const REMOTE_URL_PATTERNS = ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*'];
@@ -60,6 +61,12 @@ export function createSenderCheck(rendererIndexPath: string): (event: IpcMainInv
     if (!frame || frame.parent !== null) return false;
     return isRendererUrl(frame.url, expected);
   };
+}
+
+/** True for web contents showing our own renderer page (where events may be sent). */
+export function createContentsCheck(rendererIndexPath: string): (contents: WebContents) => boolean {
+  const expected = pathToFileURL(rendererIndexPath);
+  return (contents) => isRendererUrl(contents.getURL(), expected);
 }
 
 /** True when `url` is the file:// URL `expected`, ignoring hash and query. */

@@ -30,6 +30,8 @@ export function createMainWindow(paths: WindowPaths): BrowserWindow {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      // Middle-click (auxclick) on a link could otherwise open a window around the open handler.
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
     },
   });

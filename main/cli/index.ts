@@ -4,6 +4,7 @@
  *   clwb datasets [--json]
  *   clwb validate <experiment.json>
  *   clwb run <experiment.json> [--out DIR] [--backend NAME] [--resume] [--json] [--data-dir DIR] [--download]
+ *   clwb report <results.json | dir> [--experiment ID] [--csv FILE] [--pdf FILE] [--force]
  * Exit codes: 0 success, 1 failure (a failed run, bad input), 2 usage error.
  */
 import { promises as fs } from 'node:fs';
@@ -22,6 +23,8 @@ import {
 import { runExperiment, type ResultsDocument } from '../workbench/experiment-run.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { ProgressReporter } from './progress.ts';
+import { serve, SERVE_USAGE } from './serve.ts';
+import { report, REPORT_USAGE } from './report.ts';
 import { listRecipes, resolveExperimentArgument } from './recipes.ts';
 
 const USAGE = `CL Workbench ${APP_VERSION} - continual-learning experiments from the command line
@@ -38,6 +41,8 @@ Usage:
       --json           print the summary as JSON on stdout (progress goes to stderr)
       --data-dir DIR   dataset cache folder (default: $CLWB_DATA_DIR or ~/.cache/clwb/datasets)
       --download       allow downloading missing datasets
+${REPORT_USAGE}
+${SERVE_USAGE}
   clwb help | --help    this text
   clwb version          the version`;
 
@@ -61,6 +66,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await validate(rest, io);
       case 'run':
         return await run(rest, io);
+      case 'serve':
+        return await serve(rest, io);
+      case 'report':
+        return await report(rest, io);
       case 'version':
       case '--version':
         io.stdout.write(`${APP_VERSION}\n`);

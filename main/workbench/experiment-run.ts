@@ -26,11 +26,13 @@ import {
   type RunCheckpoint,
   type RunEvent,
   type RunResult,
-  type Summary,
 } from '../engine/index.ts';
 import { getStrategy } from '../engine/strategies/index.ts';
 import type { DatasetProgress } from '../engine/data/types.ts';
 import { EventLog, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './files.ts';
+import type { ResultsDocument, StrategySummary } from './api/contract.ts';
+
+export type { ResultsDocument, StrategySummary };
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -40,32 +42,6 @@ export interface PlannedRun {
   strategy: string;
   label: string;
   seed: number;
-}
-
-export interface StrategySummary {
-  strategy: string;
-  label: string;
-  name: string;
-  params: Record<string, unknown>;
-  n: number;
-  seeds: number[];
-  metrics: Record<'acc' | 'bwt' | 'fwt' | 'forgetting' | 'averageIncrementalAccuracy', Summary>;
-  taskMetrics?: Record<'acc' | 'bwt' | 'fwt' | 'forgetting' | 'averageIncrementalAccuracy', Summary>;
-  cost: Record<'trainSeconds' | 'samplesPerSecond' | 'peakTensorBytes' | 'parameters' | 'bufferSamples' | 'bufferBytes', Summary>;
-}
-
-export interface ResultsDocument {
-  schemaVersion: number;
-  kind: 'clwb-results';
-  createdAt: string;
-  updatedAt: string;
-  app: { name: string; version: string };
-  environment: { backend: string; device: string; tfjs: string; node: string; platform: string; arch: string; cpus: number; cpuModel: string };
-  specHash: string;
-  experiment: ExperimentSpec;
-  runs: RunResult[];
-  failed: { id: string; strategy: string; label: string; seed: number; error: { code: string; message: string } }[];
-  summary: StrategySummary[];
 }
 
 export interface ExperimentRunOptions {
@@ -149,7 +125,8 @@ export function summariseRuns(spec: ExperimentSpec, runs: RunResult[]): Strategy
   });
 }
 
-function environment(backend: BackendInfo): ResultsDocument['environment'] {
+/** Where results were computed, for results.json. */
+export function environment(backend: Pick<BackendInfo, 'name' | 'device'>): ResultsDocument['environment'] {
   const cpus = os.cpus();
   return {
     backend: backend.name,
@@ -163,17 +140,44 @@ function environment(backend: BackendInfo): ResultsDocument['environment'] {
   };
 }
 
-async function saveCheckpoint(dir: string, checkpoint: RunCheckpoint): Promise<void> {
-  const { manifest, blob } = packState(checkpoint as unknown as Parameters<typeof packState>[0]);
+/** A checkpoint as stored: a JSON manifest and one binary blob (see engine packState). */
+export interface PackedCheckpoint {
+  manifest: unknown;
+  blob: Uint8Array;
+}
+
+/** Splits a checkpoint into manifest + blob (what a worker sends over its message port). */
+export function packCheckpoint(checkpoint: RunCheckpoint): PackedCheckpoint {
+  return packState(checkpoint as unknown as Parameters<typeof packState>[0]);
+}
+
+/** Rebuilds a checkpoint from manifest + blob; CHECKPOINT_INVALID when they do not fit. */
+export function unpackCheckpoint(packed: PackedCheckpoint, where: string): RunCheckpoint {
+  try {
+    return unpackState(packed.manifest, packed.blob) as unknown as RunCheckpoint;
+  } catch (error) {
+    throw new WorkbenchError('CHECKPOINT_INVALID', `Checkpoint in ${where} is corrupt: ${(error as Error).message}`, { path: where });
+  }
+}
+
+/** Writes a checkpoint into `dir` (state.bin, then state.json naming its hash), replacing the previous one atomically. */
+export async function saveCheckpoint(dir: string, checkpoint: RunCheckpoint | PackedCheckpoint): Promise<void> {
+  const { manifest, blob } = 'blob' in checkpoint && checkpoint.blob instanceof Uint8Array ? (checkpoint as PackedCheckpoint) : packCheckpoint(checkpoint as RunCheckpoint);
   // Data first, then the manifest that points into it. The manifest records the data's hash, so a
   // crash between the two renames is detected on load instead of resuming from mismatched files.
   await writeFileAtomic(path.join(dir, 'state.bin'), blob);
   await writeJsonAtomic(path.join(dir, 'state.json'), { schemaVersion: 1, bytes: blob.length, sha256: sha256(blob), state: manifest });
 }
 
-async function loadCheckpoint(dir: string): Promise<RunCheckpoint | undefined> {
+/** Reads the checkpoint in `dir` without unpacking it; undefined when there is none. Throws CHECKPOINT_INVALID naming the folder when it is damaged. */
+export async function loadPackedCheckpoint(dir: string): Promise<PackedCheckpoint | undefined> {
   const manifestFile = path.join(dir, 'state.json');
-  const manifest = (await readJsonIfExists(manifestFile)) as { schemaVersion: number; bytes: number; sha256: string; state: unknown } | undefined;
+  let manifest: { schemaVersion: number; bytes: number; sha256: string; state: unknown } | undefined;
+  try {
+    manifest = (await readJsonIfExists(manifestFile)) as typeof manifest;
+  } catch (error) {
+    throw new WorkbenchError('CHECKPOINT_INVALID', (error as Error).message, { path: manifestFile });
+  }
   if (!manifest) return undefined;
   const blobFile = path.join(dir, 'state.bin');
   let blob: Uint8Array;
@@ -182,14 +186,39 @@ async function loadCheckpoint(dir: string): Promise<RunCheckpoint | undefined> {
   } catch (error) {
     throw new WorkbenchError('CHECKPOINT_INVALID', `Checkpoint ${blobFile} cannot be read: ${(error as Error).message}`, { path: blobFile });
   }
-  if (manifest.schemaVersion !== 1 || blob.length !== manifest.bytes || sha256(blob) !== manifest.sha256) {
+  if (typeof manifest !== 'object' || manifest.schemaVersion !== 1 || blob.length !== manifest.bytes || sha256(blob) !== manifest.sha256) {
     throw new WorkbenchError('CHECKPOINT_INVALID', `Checkpoint in ${dir} is incomplete or does not match its data file (expected ${manifest.bytes} bytes with sha256 ${manifest.sha256}); remove the folder to restart that run`, { path: dir });
   }
-  try {
-    return unpackState(manifest.state, blob) as unknown as RunCheckpoint;
-  } catch (error) {
-    throw new WorkbenchError('CHECKPOINT_INVALID', `Checkpoint in ${dir} is corrupt: ${(error as Error).message}`, { path: dir });
-  }
+  return { manifest: manifest.state, blob };
+}
+
+/** Reads and unpacks the checkpoint in `dir`; undefined when there is none. */
+export async function loadCheckpoint(dir: string): Promise<RunCheckpoint | undefined> {
+  const packed = await loadPackedCheckpoint(dir);
+  return packed ? unpackCheckpoint(packed, dir) : undefined;
+}
+
+/** Builds a results.json document from finished and failed runs. */
+export function resultsDocument(options: {
+  spec: ExperimentSpec;
+  runs: RunResult[];
+  failed: ResultsDocument['failed'];
+  backend: Pick<BackendInfo, 'name' | 'device'>;
+  createdAt: string;
+}): ResultsDocument {
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    kind: 'clwb-results',
+    createdAt: options.createdAt,
+    updatedAt: new Date().toISOString(),
+    app: { name: 'CL Workbench', version: APP_VERSION },
+    environment: environment(options.backend),
+    specHash: specHash(options.spec),
+    experiment: options.spec,
+    runs: options.runs,
+    failed: options.failed,
+    summary: summariseRuns(options.spec, options.runs),
+  };
 }
 
 /**
@@ -225,19 +254,7 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<Resu
   const failed: ResultsDocument['failed'] = [];
 
   const writeResults = async (): Promise<ResultsDocument> => {
-    const document: ResultsDocument = {
-      schemaVersion: RESULTS_SCHEMA_VERSION,
-      kind: 'clwb-results',
-      createdAt,
-      updatedAt: new Date().toISOString(),
-      app: { name: 'CL Workbench', version: APP_VERSION },
-      environment: environment(backend),
-      specHash: hash,
-      experiment: spec,
-      runs,
-      failed,
-      summary: summariseRuns(spec, runs),
-    };
+    const document = resultsDocument({ spec, runs, failed, backend, createdAt });
     await writeJsonAtomic(resultsFile, document);
     return document;
   };

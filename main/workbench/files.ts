@@ -55,19 +55,61 @@ export async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** An append-only NDJSON log. */
+/**
+ * An append-only NDJSON log. Before its first append, a torn last line left by a crash
+ * (bytes after the last newline) is cut off, so new records never fuse with it.
+ */
 export class EventLog {
   private queue: Promise<void> = Promise.resolve();
+  private repaired = false;
 
   constructor(readonly file: string) {}
 
   append(record: unknown): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
     this.queue = this.queue.then(async () => {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      if (!this.repaired) {
+        await fs.mkdir(path.dirname(this.file), { recursive: true });
+        await EventLog.cutTornTail(this.file);
+        this.repaired = true;
+      }
       await fs.appendFile(this.file, line);
     });
     return this.queue;
+  }
+
+  /** Truncates the file after its last newline; returns the number of bytes cut (0 when it ends cleanly or is absent). */
+  static async cutTornTail(file: string): Promise<number> {
+    let handle;
+    try {
+      handle = await fs.open(file, 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw new WorkbenchError('IO', `Could not open ${file}: ${(error as Error).message}`, { path: file });
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size === 0) return 0;
+      // Read backwards in chunks until a newline is found.
+      const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+      let end = size;
+      while (end > 0) {
+        const start = Math.max(0, end - chunk.length);
+        const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+        const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+        if (newline >= 0) {
+          const keep = start + newline + 1;
+          if (keep === size) return 0;
+          await handle.truncate(keep);
+          return size - keep;
+        }
+        end = start;
+      }
+      await handle.truncate(0);
+      return size;
+    } finally {
+      await handle.close();
+    }
   }
 
   flush(): Promise<void> {

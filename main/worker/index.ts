@@ -1,6 +1,10 @@
 /**
- * Run-worker entry (placeholder). The real worker runs one training run per
- * process and streams its events to the scheduler; until then it only proves
- * that the entry builds and starts.
+ * Run-worker entry: one training run per process. Started by the scheduler with
+ * `utilityProcess.fork` (Electron, the built out/main/worker.js) or
+ * `child_process.fork` (headless, this file through tsx). It talks only over its
+ * parent channel (see protocol.ts); stdout and stderr are the parent's log.
  */
-console.log('worker ready');
+import { connectParent } from './port.ts';
+import { serveParent } from './run.ts';
+
+serveParent(connectParent());

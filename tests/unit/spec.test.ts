@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseExperiment, validateExperiment, validationCatalogue, WorkbenchError } from '../../main/engine/index.ts';
 
 const valid = () => ({
@@ -76,6 +76,23 @@ describe('experiment validation', () => {
     const online = { ...valid(), scenario: { type: 'class-incremental', online: { experienceSize: 10 } }, training: { epochs: 3, optimizer: { type: 'sgd', lr: 0.1 } } };
     // Joint, Cumulative and Ensemble cannot run on a one-pass stream; an online stream has one epoch.
     expect(problems(online).map((p) => p.path)).toEqual(['$.training.epochs', '$.strategies[1].id', '$.strategies[2].id', '$.strategies[3].id']);
+  });
+
+  it('is idempotent: a resolved spec (as saved in experiment.json) validates to itself', () => {
+    const dir = new URL('../../recipes/', import.meta.url);
+    const documents = [valid(), ...readdirSync(dir).map((name) => JSON.parse(readFileSync(new URL(name, dir), 'utf8')))];
+    documents.push({ ...valid(), training: { iterations: 50, batchSize: 10, optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 } } });
+    for (const document of documents) {
+      const resolved = validateExperiment(document, validationCatalogue());
+      expect(validateExperiment(JSON.parse(JSON.stringify(resolved)), validationCatalogue())).toEqual(resolved);
+    }
+  });
+
+  it('keeps only the chosen optimizer\'s fields and refuses the other\'s', () => {
+    const sgd = validateExperiment({ ...valid(), training: { optimizer: { type: 'sgd', lr: 0.1 } } }, validationCatalogue());
+    expect(sgd.training.optimizer).toEqual({ type: 'sgd', lr: 0.1, weightDecay: 0, momentum: 0 });
+    expect(problems({ ...valid(), training: { optimizer: { type: 'sgd', lr: 0.1, beta1: 0.5 } } }).map((p) => p.path)).toEqual(['$.training.optimizer.beta1']);
+    expect(problems({ ...valid(), training: { epochs: 3, iterations: 10, optimizer: { type: 'adam' } } }).map((p) => p.path)).toEqual(['$.training.epochs']);
   });
 
   it('reports invalid JSON with line and column and the file name', () => {

@@ -23,7 +23,7 @@ export interface ScenarioSpec {
   classesPerExperience?: number;
   /** Split scenarios: explicit class order; otherwise 0..C-1, or seeded per run when shuffleClasses. */
   classOrder?: number[];
-  shuffleClasses: boolean;
+  shuffleClasses?: boolean;
   /** Domain-IL only. */
   transform?: DomainTransform;
   /** Rotated: angle in degrees of each experience (default evenly spaced over [0, 180)). */
@@ -47,18 +47,19 @@ export interface ModelSpec {
   head: HeadType;
 }
 
+/** Only the fields of the chosen type are present: momentum for SGD, beta1/beta2/epsilon for Adam. */
 export interface OptimizerSpec {
   type: OptimizerType;
   lr: number;
-  momentum: number;
   weightDecay: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
 }
 
 export interface TrainingSpec {
-  /** Passes over each experience's data (ignored when `iterations` is set). */
+  /** Passes over each experience's data (`iterations`, when set, takes precedence). */
   epochs: number;
   /** Fixed number of optimisation steps per experience, instead of epochs (van de Ven & Tolias). */
   iterations?: number;
@@ -226,15 +227,21 @@ export function validateExperiment(document: unknown, catalogue: ValidationCatal
   // Training
   const trainingReader = root.object('training', ['epochs', 'iterations', 'batchSize', 'evalBatchSize', 'optimizer', 'resetOptimizer'], true);
   const optimizerReader = trainingReader?.object('optimizer', ['type', 'lr', 'momentum', 'weightDecay', 'beta1', 'beta2', 'epsilon']);
-  const optimizer: OptimizerSpec = {
-    type: (optimizerReader?.string('type', { required: true, values: ['sgd', 'adam'] }) ?? 'adam') as OptimizerType,
+  const optimizerType = (optimizerReader?.string('type', { required: true, values: ['sgd', 'adam'] }) ?? 'adam') as OptimizerType;
+  const common = {
     lr: optimizerReader?.number('lr', { min: 0, exclusiveMin: true, max: 10 }) ?? 0.001,
-    momentum: optimizerReader?.number('momentum', { min: 0, max: 0.999999 }) ?? 0,
     weightDecay: optimizerReader?.number('weightDecay', { min: 0, max: 1 }) ?? 0,
-    beta1: optimizerReader?.number('beta1', { min: 0, max: 0.999999 }) ?? 0.9,
-    beta2: optimizerReader?.number('beta2', { min: 0, max: 0.999999999 }) ?? 0.999,
-    epsilon: optimizerReader?.number('epsilon', { min: 0, exclusiveMin: true, max: 1 }) ?? 1e-7,
   };
+  const optimizer: OptimizerSpec =
+    optimizerType === 'sgd'
+      ? { type: 'sgd', ...common, momentum: optimizerReader?.number('momentum', { min: 0, max: 0.999999 }) ?? 0 }
+      : {
+          type: 'adam',
+          ...common,
+          beta1: optimizerReader?.number('beta1', { min: 0, max: 0.999999 }) ?? 0.9,
+          beta2: optimizerReader?.number('beta2', { min: 0, max: 0.999999999 }) ?? 0.999,
+          epsilon: optimizerReader?.number('epsilon', { min: 0, exclusiveMin: true, max: 1 }) ?? 1e-7,
+        };
   if (optimizerReader && optimizer.type === 'sgd') {
     for (const key of ['beta1', 'beta2', 'epsilon']) if (optimizerReader.has(key)) problems.add(`$.training.optimizer.${key}`, 'only applies to "adam"');
   }
@@ -247,7 +254,7 @@ export function validateExperiment(document: unknown, catalogue: ValidationCatal
     optimizer,
     resetOptimizer: trainingReader?.boolean('resetOptimizer') ?? false,
   };
-  if (trainingReader?.has('epochs') && trainingReader.has('iterations')) problems.add('$.training.iterations', 'give either epochs or iterations, not both');
+  if (trainingReader?.has('iterations') && training.epochs !== 1) problems.add('$.training.epochs', 'give either epochs or iterations, not both (iterations sets the length of each experience)');
   if (scenario.online && trainingReader?.has('epochs') && training.epochs !== 1) problems.add('$.training.epochs', 'an online stream is seen once: epochs must be 1');
   if (scenario.online && training.iterations !== undefined) problems.add('$.training.iterations', 'an online stream is seen once: iterations does not apply');
 
@@ -353,7 +360,7 @@ function readScenario(root: Reader, problems: ProblemList, numClasses: number): 
     experiences: experiences ?? 5,
     ...(split ? { classesPerExperience } : {}),
     ...(classOrder ? { classOrder } : {}),
-    shuffleClasses,
+    ...(split ? { shuffleClasses } : {}),
     ...(transform ? { transform } : {}),
     ...(angles ? { angles } : {}),
     ...(trainSamplesPerExperience ? { trainSamplesPerExperience } : {}),

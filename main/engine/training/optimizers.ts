@@ -46,7 +46,7 @@ class SlotOptimizer implements Optimizer {
   }
 
   apply(parameters: Map<string, tf.Variable>, gradients: Record<string, tf.Tensor>, learningRate = this.spec.lr): void {
-    const { type, momentum, weightDecay, beta1, beta2, epsilon } = this.spec;
+    const { type, weightDecay, momentum = 0, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = this.spec;
     this.step += 1;
     const step = this.step;
     tf.tidy(() => {

@@ -10,6 +10,7 @@ import type { ParamValues } from '../spec/schema.ts';
 import { WorkbenchError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { Network } from '../models/network.ts';
+import type { ForwardContext } from '../models/model.ts';
 import { createOptimizer, type Optimizer, type OptimizerState } from './optimizers.ts';
 import { TrainingData, type Batch } from './data.ts';
 import type { Plugin, PluginCost } from './plugin.ts';
@@ -123,13 +124,15 @@ export class Strategy {
     if (data.size === 0) return;
     const perEpoch = Math.ceil(data.size / batchSize);
     const iterations = options.iterations ?? (options.epochs === undefined && !online ? training.iterations : undefined);
-    const epochs = iterations !== undefined ? Math.ceil(iterations / perEpoch) : online ? 1 : (options.epochs ?? training.epochs);
+    // An explicit `epochs` wins even online (GDumb retrains on its memory for its own epochs).
+    const epochs = iterations !== undefined ? Math.ceil(iterations / perEpoch) : (options.epochs ?? (online ? 1 : training.epochs));
     const steps = iterations ?? epochs * perEpoch;
     let step = 0;
     for (this.epoch = 0; this.epoch < epochs && step < steps; this.epoch++) {
       for (const plugin of this.plugins) await plugin.beforeEpoch?.(this);
       const order = this.run.rng.permutation(data.size);
       for (let start = 0; start < data.size && step < steps; start += batchSize) {
+        await yieldNow();
         if (this.run.signal?.aborted) throw new WorkbenchError('CANCELLED', 'The run was cancelled');
         const loss = await this.step(data.batch(order, start, Math.min(start + batchSize, data.size)));
         step += 1;
@@ -162,6 +165,21 @@ export class Strategy {
     return loss;
   }
 
+  /**
+   * Gradients of the classification loss on `batch` at the current weights, keyed by parameter
+   * name, without updating anything (GEM's memory gradients, A-GEM's reference, MIR, Fisher).
+   * The caller disposes the returned tensors.
+   */
+  gradientsOf(batch: Batch, network: Network = this.model): { loss: number; gradients: Record<string, tf.Tensor> } {
+    const variables = network.params.names({ trainableOnly: true }).map((name) => network.params.get(name));
+    const { value, grads } = tf.variableGrads(() => this.classificationLoss(this.forwardBatch(batch, false, network)), variables);
+    const loss = value.dataSync()[0];
+    value.dispose();
+    const gradients: Record<string, tf.Tensor> = {};
+    for (const [variableName, gradient] of Object.entries(grads)) gradients[network.params.shortName(variableName)] = gradient;
+    return { loss, gradients };
+  }
+
   /** Task loss plus every plugin's loss term. Runs inside the gradient tape. */
   loss(outputs: StepOutputs): tf.Scalar {
     let total = this.classificationLoss(outputs);
@@ -179,12 +197,15 @@ export class Strategy {
     return tf.div(tf.addN(sums), total) as tf.Scalar;
   }
 
-  /** Forward pass of a host batch, split by task head where the model has several. */
-  forwardBatch(batch: Batch, training: boolean, network: Network = this.model): StepOutputs {
+  /**
+   * Forward pass of a host batch, split by task head where the model has several. `context`
+   * adds forward options such as weight overrides (MIR's virtual step) or masks.
+   */
+  forwardBatch(batch: Batch, training: boolean, network: Network = this.model, context: Omit<ForwardContext, 'training' | 'taskId'> = {}): StepOutputs {
     const inputSize = this.inputSize;
     if (!network.multiHead) {
       const x = tf.tensor2d(batch.x.subarray(0, batch.size * inputSize), [batch.size, inputSize]);
-      const logits = network.forward(x, { training }) as tf.Tensor2D;
+      const logits = network.forward(x, { ...context, training }) as tf.Tensor2D;
       const rows = Int32Array.from({ length: batch.size }, (_, i) => i);
       const columnClasses = Array.from({ length: this.scenario.numClasses }, (_, i) => i);
       return { batch, groups: [{ rows, x, logits, targets: batch.y.slice(0, batch.size), columnClasses }] };
@@ -203,7 +224,7 @@ export class Strategy {
       const data = new Float32Array(rows.length * inputSize);
       rows.forEach((row, k) => data.set(batch.x.subarray(row * inputSize, (row + 1) * inputSize), k * inputSize));
       const x = tf.tensor2d(data, [rows.length, inputSize]);
-      const logits = network.forward(x, { training, taskId }) as tf.Tensor2D;
+      const logits = network.forward(x, { ...context, training, taskId }) as tf.Tensor2D;
       const targets = Int32Array.from(rows, (row) => classes.indexOf(batch.y[row]));
       groups.push({ taskId, rows, x, logits, targets, columnClasses: classes });
     }
@@ -272,6 +293,19 @@ export class Strategy {
     this.optimizer.dispose();
     this.model.dispose();
   }
+}
+
+let lastYield = 0;
+
+/**
+ * Lets the event loop run (cancel messages, progress writes) at most every 100 ms: training
+ * is otherwise one long chain of resolved promises that never gives I/O a turn.
+ */
+async function yieldNow(): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield < 100) return;
+  lastYield = now;
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
 
 /** Per-sample softmax cross-entropy from logits and integer targets. */
