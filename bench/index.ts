@@ -9,11 +9,14 @@
  *   --seconds=N           minimum timed seconds per row (default 3)
  *   --optimizer=sgd|adam  default sgd
  *   --json                print the rows as JSON instead of a table
+ *   --experiment=FILE     the experiment timed end to end (default examples/split-mnist-quick.json)
+ *   --no-experiment       skip it
  */
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { BACKEND_ORDER, type BackendName } from '../main/engine/backend/index.ts';
 import { benchKernels, type BenchModel, type BenchOptions, type BenchRow } from './kernels.ts';
+import { benchExperiment } from './experiment.ts';
 
 /** A row of the printed table; kernel rows and any later rows (e.g. an experiment's wall time) share it. */
 export interface TableRow {
@@ -56,8 +59,8 @@ export function formatTable(rows: TableRow[]): string {
 }
 
 /** Parses the command line flags into {@link BenchOptions}. */
-export function parseArgs(argv: string[]): BenchOptions & { json: boolean } {
-  const options: BenchOptions & { json: boolean } = { json: false };
+export function parseArgs(argv: string[]): BenchOptions & { json: boolean; experiment: string | null } {
+  const options: BenchOptions & { json: boolean; experiment: string | null } = { json: false, experiment: 'examples/split-mnist-quick.json' };
   for (const arg of argv) {
     const [flag, value = ''] = arg.split('=', 2);
     const list = value.split(',').map((item) => item.trim()).filter(Boolean);
@@ -67,6 +70,13 @@ export function parseArgs(argv: string[]): BenchOptions & { json: boolean } {
         break;
       case '--json':
         options.json = true;
+        break;
+      case '--experiment':
+        if (!value) throw new Error('--experiment needs a file: --experiment=FILE');
+        options.experiment = value;
+        break;
+      case '--no-experiment':
+        options.experiment = null;
         break;
       case '--backend':
       case '--backends': {
@@ -108,9 +118,14 @@ async function main(argv: string[]): Promise<number> {
   const load = os.loadavg()[0].toFixed(2);
   console.error(`load average ${load} on ${os.availableParallelism()} cores before the run`);
   const rows = await benchKernels({ ...options, log: (line) => console.error(line) });
+  const table = kernelTableRows(rows);
+  if (options.experiment) {
+    console.error(`timing ${options.experiment} end to end...`);
+    table.push(await benchExperiment(options.experiment, options.backends?.[0] ?? 'auto'));
+  }
   console.error(`load average ${os.loadavg()[0].toFixed(2)} after the run`);
-  if (options.json) console.log(JSON.stringify(rows, null, 2));
-  else console.log(formatTable(kernelTableRows(rows)));
+  if (options.json) console.log(JSON.stringify({ kernels: rows, table }, null, 2));
+  else console.log(formatTable(table));
   return 0;
 }
 
