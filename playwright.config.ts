@@ -16,7 +16,7 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: /(renderer|serve)\.spec\.ts$/,
+      testMatch: /(renderer|serve|workbench)\.spec\.ts$/,
       use: {
         browserName: 'chromium',
         launchOptions: {

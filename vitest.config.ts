@@ -1,6 +1,9 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Component tests import .vue files.
+  plugins: [vue()],
   test: {
     environment: 'node',
     include: ['tests/unit/**/*.test.ts'],

@@ -10,7 +10,6 @@
  * From bench/index.ts: `benchCompareTable()` returns the numbers and `compareTableRows()`
  * turns them into its table rows.
  */
-import { pathToFileURL } from 'node:url';
 import type { RunResult } from '../main/workbench/api/contract.ts';
 import { accuracyCurves, bestRows, buildRows, configRows, METRICS, presentMetrics, sortRows } from '../renderer/src/utils/compare.ts';
 
@@ -164,9 +163,11 @@ export function compareTableRows(report: CompareTableReport): { backend: string;
   ];
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+// Run directly (node bin/run-ts.mjs bench/compare-table.ts). No Node imports: the renderer's tests import this file too.
+const argv = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
+if (/compare-table\.ts$/.test(argv[1] ?? '')) {
+  const argument = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const report = benchCompareTable({ runs: Number(argument('runs') ?? 1000), repeats: Number(argument('repeats') ?? 5) });
-  if (process.argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
+  if (argv.includes('--json')) console.log(JSON.stringify(report, null, 2));
   else for (const row of compareTableRows(report)) console.log(`${row.model.padEnd(64)} ${row.value.padStart(10)}  ${row.detail ?? ''}`);
 }

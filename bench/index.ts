@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { BACKEND_ORDER, type BackendName } from '../main/engine/backend/index.ts';
 import { benchKernels, type BenchModel, type BenchOptions, type BenchRow } from './kernels.ts';
 import { benchExperiment } from './experiment.ts';
+import { benchCompareTable, compareTableRows } from './compare-table.ts';
 
 /** A row of the printed table; kernel rows and any later rows (e.g. an experiment's wall time) share it. */
 export interface TableRow {
@@ -123,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`timing ${options.experiment} end to end...`);
     table.push(await benchExperiment(options.experiment, options.backends?.[0] ?? 'auto'));
   }
+  table.push(...compareTableRows(benchCompareTable()));
   console.error(`load average ${os.loadavg()[0].toFixed(2)} after the run`);
   if (options.json) console.log(JSON.stringify({ kernels: rows, table }, null, 2));
   else console.log(formatTable(table));

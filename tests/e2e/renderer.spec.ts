@@ -58,7 +58,7 @@ test('renders the workbench page without console errors', async ({ page }) => {
 
   await expect(page).toHaveTitle('CL Workbench');
   await expect(page.getByRole('heading', { level: 1, name: 'CL Workbench' })).toBeVisible();
-  await expect(page.getByText('The experiment designer is coming')).toBeVisible();
+  await expect(page.getByText('No back end')).toBeVisible();
   // No preload in a plain browser: the page says so instead of failing.
   await expect(page.getByTestId('backend')).toHaveText(/No desktop backend/);
   expect(errors).toEqual([]);
