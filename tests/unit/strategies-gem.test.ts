@@ -171,22 +171,26 @@ describe('GEM in training', () => {
     }
   });
 
-  it('forgets far less than Naive in class-IL on Split MNIST (bundled digits, fixed seed)', async () => {
+  it('GEM forgets far less than Naive in class-IL on Split MNIST (bundled digits, fixed seed); A-GEM in between', async () => {
     const experiment = spec({
       dataset: { id: 'mnist-bundled' },
       scenario: { type: 'class-incremental', experiences: 5, trainSamplesPerExperience: 800 },
       model: { type: 'mlp', hidden: [200, 200] },
       training: { epochs: 1, batchSize: 32, optimizer: { type: 'sgd', lr: 0.05 } },
-      strategies: [{ id: 'naive' }, { id: 'gem', params: { patternsPerExperience: 64 } }],
+      strategies: [{ id: 'naive' }, { id: 'gem', params: { patternsPerExperience: 64 } }, { id: 'agem', params: { patternsPerExperience: 64, sampleSize: 64 } }],
       seeds: [0],
     });
     const naive = await runOne(experiment, { strategyIndex: 0 });
     const gem = await runOne(experiment, { strategyIndex: 1 });
+    const agem = await runOne(experiment, { strategyIndex: 2 });
     expect(naive.metrics.forgetting!).toBeGreaterThan(0.6);
     expect(gem.metrics.forgetting!).toBeLessThan(naive.metrics.forgetting! - 0.3);
     expect(gem.metrics.acc).toBeGreaterThan(naive.metrics.acc + 0.2);
     expect(gem.cost.bufferSamples).toBe(5 * 64);
     expect(gem.cost.extraBackwardSamples).toBeGreaterThan(0);
+    // A-GEM's single averaged constraint protects less than GEM's, but still more than nothing.
+    expect(agem.metrics.acc).toBeGreaterThan(naive.metrics.acc + 0.1);
+    expect(agem.metrics.acc).toBeLessThan(gem.metrics.acc);
   });
 });
 

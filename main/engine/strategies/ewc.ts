@@ -209,8 +209,10 @@ export class EwcPlugin implements Plugin {
       const [total, mean, rest] = tf.tidy(() => {
         const sum = tf.addN(parts.map((c) => c.fisher.get(name)!));
         const weighted = tf.addN(parts.map((c) => tf.mul(c.fisher.get(name)!, c.anchor.get(name)!)));
-        // Where no experience gives weight the anchor is irrelevant: use the latest one.
-        const a = tf.where(tf.greater(sum, 0), tf.div(weighted, tf.maximum(sum, 1e-38)), parts[parts.length - 1].anchor.get(name)!);
+        // Where the experiences give (next to) no weight the anchor is irrelevant: use the latest
+        // one (the threshold keeps the division away from denormals).
+        const weighty = tf.greater(sum, 1e-30);
+        const a = tf.where(weighty, tf.div(weighted, tf.where(weighty, sum, tf.onesLike(sum))), parts[parts.length - 1].anchor.get(name)!);
         const residual = tf.addN(parts.map((c) => tf.sum(tf.mul(c.fisher.get(name)!, tf.square(tf.sub(c.anchor.get(name)!, a))))));
         return [sum, a, residual];
       });

@@ -66,6 +66,9 @@ export class SiPlugin implements Plugin {
 
   afterBackward(strategy: Strategy, gradients: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
     const c = this.options.c;
+    // Left over only if the previous step failed between backward and update.
+    disposeParamTensors(this.pendingGradient);
+    disposeParamTensors(this.pendingWeights);
     for (const [name, gradient] of Object.entries(gradients)) {
       const variable = strategy.model.params.get(name);
       const weight = this.importance.get(name);
@@ -82,7 +85,8 @@ export class SiPlugin implements Plugin {
       const before = this.pendingWeights.get(name)!;
       const previous = this.omega.get(name);
       const next = tf.tidy(() => {
-        const contribution = tf.neg(tf.mul(gradient, tf.sub(strategy.model.params.get(name), before)));
+        // −g·Δθ = g·(θ_before − θ_after)
+        const contribution = tf.mul(gradient, tf.sub(before, strategy.model.params.get(name)));
         return previous ? tf.add(previous, contribution) : contribution;
       });
       previous?.dispose();
