@@ -1,10 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { builtRendererDir, repositoryRoot } from './paths.ts';
+import { startServe, type ServeHost } from './serve-host.ts';
 
 // A real browser against `clwb serve`, with real run workers: the token and cookie, the UI
 // loading, and the sample project run from the page over HTTP and the events WebSocket
@@ -12,43 +7,17 @@ import { builtRendererDir, repositoryRoot } from './paths.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-let server: ChildProcess;
+let host: ServeHost | undefined;
 let url: string;
-let home: string;
-let log = '';
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  if (!existsSync(join(builtRendererDir, 'index.html'))) throw new Error(`${builtRendererDir}/index.html is missing: run \`npm run build\` first.`);
-  home = await mkdtemp(join(os.tmpdir(), 'clwb-e2e-'));
-  server = spawn(process.execPath, ['bin/clwb.mjs', 'serve', '--port', '0', '--concurrency', '1', '--backend', 'wasm'], {
-    cwd: repositoryRoot,
-    env: { ...process.env, CLWB_HOME: join(home, 'home'), CLWB_DATA_DIR: join(home, 'data') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`clwb serve printed no URL within 90 s:\n${log}`)), 90_000);
-    const read = (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /clwb serve: open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    server.stdout?.on('data', read);
-    server.stderr?.on('data', read);
-    server.on('exit', (code) => reject(new Error(`clwb serve exited (${code}):\n${log}`)));
-  });
+  host = await startServe({ copySampleProject: false });
+  url = host.url;
 });
 
 test.afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (home) await rm(home, { recursive: true, force: true });
+  await host?.stop();
 });
 
 test('refuses the page without the token', async ({ page }) => {

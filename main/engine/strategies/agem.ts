@@ -18,12 +18,9 @@
  *   settings use 256-sample reference batches).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Experience } from '../data/scenario.ts';
-import type { Plugin, PluginCost } from '../training/plugin.ts';
-import type { StateTree } from '../training/state.ts';
 import { Strategy } from '../training/strategy.ts';
 import { ALL_SCENARIOS, registerStrategy } from './catalogue.ts';
-import { EpisodicMemory } from './gem.ts';
+import { EpisodicProjectionPlugin } from './gem.ts';
 
 export interface AgemOptions {
   patternsPerExperience: number;
@@ -63,17 +60,15 @@ export function agemProject(gradients: Record<string, tf.Tensor>, reference: Rec
   return { dot: dotValue, projected };
 }
 
-export class AgemPlugin implements Plugin {
+export class AgemPlugin extends EpisodicProjectionPlugin {
   readonly name = 'agem';
-  readonly memory: EpisodicMemory;
   lastStep: AgemStepInfo | undefined;
-  projections = 0;
 
   constructor(
     readonly options: AgemOptions,
     inputSize: number,
   ) {
-    this.memory = new EpisodicMemory(options.patternsPerExperience, inputSize);
+    super(options.patternsPerExperience, inputSize);
   }
 
   afterBackward(strategy: Strategy, gradients: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
@@ -95,23 +90,6 @@ export class AgemPlugin implements Plugin {
     }
   }
 
-  afterTrainingExp(strategy: Strategy, experience: Experience): void {
-    this.memory.add(experience, strategy.run.rng);
-  }
-
-  cost(): Partial<PluginCost> {
-    return { bufferSamples: this.memory.size, bufferBytes: this.memory.bytes };
-  }
-
-  getState(): StateTree {
-    return { memory: this.memory.getState(), projections: this.projections };
-  }
-
-  setState(state: StateTree): void {
-    const tree = state as { memory: StateTree; projections: number };
-    this.memory.setState(tree.memory);
-    this.projections = tree.projections;
-  }
 }
 
 registerStrategy({

@@ -164,17 +164,47 @@ export interface GemStepInfo {
   multipliers?: number[];
 }
 
-export class GemPlugin implements Plugin {
-  readonly name = 'gem';
+/**
+ * What GEM and A-GEM share: a per-experience episodic memory filled after each (mini-)experience,
+ * a projection counter, their cost and their checkpoint state. Subclasses project gradients.
+ */
+export abstract class EpisodicProjectionPlugin implements Plugin {
+  abstract readonly name: string;
   readonly memory: EpisodicMemory;
-  lastStep: GemStepInfo | undefined;
   projections = 0;
+
+  constructor(patternsPerExperience: number, inputSize: number) {
+    this.memory = new EpisodicMemory(patternsPerExperience, inputSize);
+  }
+
+  afterTrainingExp(strategy: Strategy, experience: Experience): void {
+    this.memory.add(experience, strategy.run.rng);
+  }
+
+  cost(): Partial<PluginCost> {
+    return { bufferSamples: this.memory.size, bufferBytes: this.memory.bytes };
+  }
+
+  getState(): StateTree {
+    return { memory: this.memory.getState(), projections: this.projections };
+  }
+
+  setState(state: StateTree): void {
+    const tree = state as { memory: StateTree; projections: number };
+    this.memory.setState(tree.memory);
+    this.projections = tree.projections;
+  }
+}
+
+export class GemPlugin extends EpisodicProjectionPlugin {
+  readonly name = 'gem';
+  lastStep: GemStepInfo | undefined;
 
   constructor(
     readonly options: GemOptions,
     inputSize: number,
   ) {
-    this.memory = new EpisodicMemory(options.patternsPerExperience, inputSize);
+    super(options.patternsPerExperience, inputSize);
   }
 
   afterBackward(strategy: Strategy, gradients: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
@@ -198,23 +228,6 @@ export class GemPlugin implements Plugin {
     }
   }
 
-  afterTrainingExp(strategy: Strategy, experience: Experience): void {
-    this.memory.add(experience, strategy.run.rng);
-  }
-
-  cost(): Partial<PluginCost> {
-    return { bufferSamples: this.memory.size, bufferBytes: this.memory.bytes };
-  }
-
-  getState(): StateTree {
-    return { memory: this.memory.getState(), projections: this.projections };
-  }
-
-  setState(state: StateTree): void {
-    const tree = state as { memory: StateTree; projections: number };
-    this.memory.setState(tree.memory);
-    this.projections = tree.projections;
-  }
 }
 
 /**
