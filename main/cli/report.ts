@@ -5,7 +5,7 @@
  */
 import { WorkbenchError } from '../engine/errors.ts';
 import { exportReport } from '../workbench/reports/index.ts';
-import { UsageError } from './args.ts';
+import { parseArgs, UsageError } from './args.ts';
 
 export const REPORT_USAGE = `  clwb report <results.json | dir> [options]   write a comparison report (CSV and/or PDF)
       --csv FILE       accuracy table to FILE, plus FILE-summary.csv and FILE-cost.csv
@@ -21,35 +21,9 @@ interface Io {
   stderr: NodeJS.WriteStream;
 }
 
-const FLAGS = ['force'];
-const OPTIONS = ['csv', 'pdf', 'experiment', 'font', 'font-bold'];
-const REPEATED = ['strategy', 'run'];
-
 /** Parses the report command's arguments; `--strategy` and `--run` may repeat. */
 export function parseReportArgs(argv: string[]): { source: string; options: Record<string, string | true>; strategies: string[]; runs: string[] } {
-  const positionals: string[] = [];
-  const options: Record<string, string | true> = {};
-  const lists: Record<string, string[]> = { strategy: [], run: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (FLAGS.includes(name)) {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
-      options[name] = true;
-    } else if (OPTIONS.includes(name) || REPEATED.includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-      if (REPEATED.includes(name)) lists[name].push(value);
-      else if (options[name] !== undefined) throw new UsageError(`--${name} given twice`);
-      else options[name] = value;
-    } else {
-      throw new UsageError(`unknown option --${name} (report takes ${[...OPTIONS, ...REPEATED, ...FLAGS].map((o) => `--${o}`).join(', ')})`);
-    }
-  }
+  const { positionals, options, lists } = parseArgs(argv, { flags: ['force'], options: ['csv', 'pdf', 'experiment', 'font', 'font-bold'], repeated: ['strategy', 'run'] });
   if (positionals.length !== 1) throw new UsageError('report takes exactly one results.json file or results folder');
   if (!options.csv && !options.pdf) throw new UsageError('report needs --csv FILE, --pdf FILE or both');
   if (Boolean(options.font) !== Boolean(options['font-bold'])) throw new UsageError('--font and --font-bold go together');
