@@ -177,7 +177,11 @@ describe('the service refuses bad payloads before doing anything', () => {
     expect(await service.handle('runs.cancel', { runId: 'missing' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await service.handle('reports.export', { experimentId: saved.experiment.id })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await service.handle('reports.export', { experimentId: saved.experiment.id, csv: 'relative.csv' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await service.handle('reports.export', { experimentId: saved.experiment.id, csv: path.join(home, 'x.csv') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/no finished runs/) } });
+    expect(await service.handle('reports.export', { experimentId: saved.experiment.id, csv: path.join(created.path, 'reports', 'x.csv') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/no finished runs/) } });
+    // Outside the project folder (or a traversal out of it) is refused.
+    for (const outside of [path.join(home, 'x.csv'), path.join(created.path, '..', 'x.csv'), created.path]) {
+      expect(await service.handle('reports.export', { experimentId: saved.experiment.id, csv: outside })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
     expect((await service.call('projects.recent', {}))[0]).toMatchObject({ name: 'P1' });
 
     // A finished run, as a worker would have stored it; then the report.
@@ -187,7 +191,7 @@ describe('the service refuses bad payloads before doing anything', () => {
     expect(experiment.validation.valid).toBe(true);
     await store.createRun({ schemaVersion: 1, kind: 'clwb-run', id: 'r1', experimentId: experiment.experiment.id, experimentName: 'Tiny', strategyIndex: 0, strategy: 'naive', label: 'Naive (fine-tuning)', seed: 0, spec, specHash: specHash(spec), backend: 'wasm', createdAt: new Date().toISOString() });
     await store.writeResult('r1', finishedResult('r1'));
-    const csv = path.join(home, 'report.csv');
+    const csv = path.join(created.path, 'reports', 'report.csv');
     const exported = await service.call('reports.export', { experimentId: experiment.experiment.id, csv });
     expect(exported.files[0]).toBe(csv);
     expect(await readFile(csv, 'utf8')).toContain('Naive (fine-tuning)');

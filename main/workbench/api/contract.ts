@@ -325,7 +325,7 @@ export interface ReportExportRequest {
   experimentId: string;
   /** Only these runs (default: every finished run of the experiment, latest per strategy x seed). */
   runIds?: string[];
-  /** Absolute file paths to write; at least one. The CSV path names the accuracy table; its summary and cost tables go beside it. */
+  /** Absolute file paths inside the open project folder (others are refused); at least one. The CSV path names the accuracy table; its summary and cost tables go beside it. */
   csv?: string;
   pdf?: string;
   /** Replace files that exist (default: refuse, and write nothing). */

@@ -596,7 +596,13 @@ export class WorkbenchService {
         const store = this.requireStore();
         if (!request.csv && !request.pdf) throw new ApiFailure('BAD_REQUEST', 'Say where to write the report: give csv and/or pdf (absolute file paths)', { path: '$' });
         for (const file of [request.csv, request.pdf]) {
-          if (file !== undefined && !path.isAbsolute(file)) throw new ApiFailure('BAD_REQUEST', `Report paths must be absolute, got ${file}`, { path: file });
+          if (file === undefined) continue;
+          if (!path.isAbsolute(file)) throw new ApiFailure('BAD_REQUEST', `Report paths must be absolute, got ${file}`, { path: file });
+          // Writes are confined to the open project's folder (DESIGN: file paths confined to project and data folders).
+          const inside = path.relative(store.dir, path.resolve(file));
+          if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
+            throw new ApiFailure('FORBIDDEN', `Reports are written inside the project folder (${store.dir}), not to ${file}`, { path: file });
+          }
         }
         const exporter = this.options.reportExporter ?? exportWithReports;
         const results = await store.experimentResults(request.experimentId, request.runIds);
