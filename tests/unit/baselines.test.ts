@@ -44,6 +44,16 @@ describe('baselines on Split MNIST (class-IL)', () => {
   });
 });
 
+describe('Joint with a fixed number of iterations', () => {
+  it('gets the whole stream\'s budget: iterations x experiences steps, like the sequential strategies', async () => {
+    const experiment = spec({ training: { iterations: 7, batchSize: 16, optimizer: { type: 'adam', lr: 0.001 } }, strategies: [{ id: 'joint' }, { id: 'naive' }] });
+    const joint = await runOne(experiment, { strategyIndex: 0 });
+    const naive = await runOne(experiment, { strategyIndex: 1 });
+    expect(naive.cost.trainedSamples).toBe(5 * 7 * 16);
+    expect(joint.cost.trainedSamples).toBe(naive.cost.trainedSamples);
+  });
+});
+
 describe('Ensemble', () => {
   it('routes by task id in task-IL: each member answers for its own task (near perfect task-IL)', async () => {
     const experiment = splitMnist('task-incremental', [{ id: 'ensemble' }, { id: 'naive' }]);

@@ -29,7 +29,11 @@ export class Joint extends Strategy {
     this.trained = true;
     for (const e of this.scenario.experiences) this.model.addTask(e.taskId, e.classes);
     this.experience = experience;
-    await this.fit(TrainingData.union(this.scenario.experiences, this.inputSize));
+    // A fixed number of iterations is per experience: the joint model gets the whole stream's
+    // budget (iterations x T steps), as epochs over the union give it the same passes per sample.
+    const iterations = this.run.spec.training.iterations;
+    const budget = iterations !== undefined ? { iterations: iterations * this.scenario.experiences.length } : {};
+    await this.fit(TrainingData.union(this.scenario.experiences, this.inputSize), budget);
   }
 
   override getState(): StateTree {
@@ -139,7 +143,7 @@ registerStrategy({
   name: 'Joint (offline)',
   family: 'baseline',
   description:
-    'One model trained once on the union of all experiences with the same epochs; not continual. Every row of its accuracy matrix is the joint model\'s accuracy, so BWT and forgetting are 0: it is the upper bound.',
+    'One model trained once on the union of all experiences with the same epochs (or, with a fixed number of iterations per experience, iterations x experiences steps); not continual. Every row of its accuracy matrix is the joint model\'s accuracy, so BWT and forgetting are 0: it is the upper bound.',
   params: {},
   scenarios: ALL_SCENARIOS,
   online: false,
