@@ -1,8 +1,7 @@
 // Same spec + seed + backend = same numbers; a resumed run = the uninterrupted run; no tensor leaks.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { runOne, spec, type RunCheckpoint } from '../helpers/engine.ts';
-import { packState, unpackState } from '../../main/engine/index.ts';
+import { runOne, spec, runAndResume } from '../helpers/engine.ts';
 import { initBackend, loadDataset } from '../../main/engine/index.ts';
 import { buildScenario } from '../../main/engine/data/scenario.ts';
 import { getStrategy } from '../../main/engine/strategies/index.ts';
@@ -31,16 +30,9 @@ describe('reproducibility', () => {
   ] as const) {
     it(`resumes ${id} from a checkpoint to exactly the uninterrupted result`, async () => {
       const e = experiment([{ id }], extra);
-      const checkpoints: RunCheckpoint[] = [];
-      const full = await runOne(e, {
-        onCheckpoint: async (checkpoint) => {
-          // Round-trip through the on-disk format, as a real resume would.
-          const { manifest, blob } = packState(checkpoint as never);
-          checkpoints.push(unpackState(JSON.parse(JSON.stringify(manifest)), blob) as unknown as RunCheckpoint);
-        },
-      });
+      // Checkpoints round-trip through the on-disk format, as a real resume would.
+      const { full, resumed, checkpoints } = await runAndResume(e);
       expect(checkpoints.map((c) => c.completed)).toEqual([1, 2, 3, 4]);
-      const resumed = await runOne(e, { resumeFrom: checkpoints[1] });
       expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix);
       expect(resumed.taskAccuracyMatrix).toEqual(full.taskAccuracyMatrix);
       expect(resumed.metrics).toEqual(full.metrics);

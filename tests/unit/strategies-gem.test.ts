@@ -4,11 +4,8 @@
 // less than Naive in class-IL; both run online; resume is exact and no step leaks tensors.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { runOne, spec, type RunCheckpoint } from '../helpers/engine.ts';
-import { initBackend, loadDataset, packState, unpackState, type ExperimentSpec } from '../../main/engine/index.ts';
-import { buildScenario, type Experience, type Scenario } from '../../main/engine/data/scenario.ts';
-import { getStrategy } from '../../main/engine/strategies/index.ts';
-import { TrainingData, type Batch } from '../../main/engine/training/data.ts';
+import { runOne, spec, runAndResume, buildStrategy, enterExperience, batchOf } from '../helpers/engine.ts';
+import { type ExperimentSpec } from '../../main/engine/index.ts';
 import type { Plugin } from '../../main/engine/training/plugin.ts';
 import type { Strategy } from '../../main/engine/training/strategy.ts';
 import { Rng } from '../../main/engine/rng.ts';
@@ -26,25 +23,6 @@ const synthetic = (strategies: { id: string; params?: Record<string, unknown> }[
     seeds: [0],
     ...extra,
   });
-
-async function build(experiment: ExperimentSpec): Promise<{ strategy: Strategy; scenario: Scenario }> {
-  await initBackend('wasm');
-  const dataset = await loadDataset(experiment.dataset.id);
-  const scenario = buildScenario(dataset, experiment.scenario, 0);
-  const strategy = getStrategy(experiment.strategies[0].id).create({ spec: experiment, scenario, seed: 0, rng: new Rng(0) }, experiment.strategies[0].params);
-  return { strategy, scenario };
-}
-
-async function enter(strategy: Strategy, experience: Experience): Promise<void> {
-  strategy.experience = experience;
-  strategy.model.addTask(experience.taskId, experience.classes);
-  for (const plugin of strategy.plugins) await plugin.beforeTrainingExp?.(strategy, experience);
-}
-
-function batchOf(scenario: Scenario, experience: Experience, start: number, size: number): Batch {
-  const data = TrainingData.ofExperience(experience, scenario.inputSize);
-  return data.batch(Int32Array.from({ length: data.size }, (_, i) => i), start, Math.min(start + size, data.size));
-}
 
 /** Σ over parameters of a·b, a parameter missing on one side counting as zero. */
 function dot(a: Record<string, tf.Tensor>, b: Record<string, tf.Tensor>): number {
@@ -106,7 +84,7 @@ describe('GEM quadratic program', () => {
 describe('GEM in training', () => {
   it('after a projection no stored-memory gradient has a negative dot product with the update', async () => {
     const experiment = synthetic([{ id: 'gem', params: { patternsPerExperience: 32 } }]);
-    const { strategy, scenario } = await build(experiment);
+    const { strategy, scenario } = await buildStrategy(experiment);
     const gem = strategy.plugin<GemPlugin>('gem')!;
     let checked = 0;
     let violated = 0;
@@ -136,7 +114,7 @@ describe('GEM in training', () => {
       await strategy.train(scenario.experiences[0]);
       await strategy.train(scenario.experiences[1]);
       expect(gem.memory.experiences()).toEqual([0, 1]);
-      await enter(strategy, scenario.experiences[2]);
+      await enterExperience(strategy, scenario.experiences[2]);
       for (let k = 0; k < 8; k++) await strategy.step(batchOf(scenario, scenario.experiences[2], 16 * k, 16));
       expect(violated).toBeGreaterThan(0);
       expect(checked).toBe(violated);
@@ -152,13 +130,13 @@ describe('GEM in training', () => {
 
   it('multi-head (task-IL): memories route to their own heads and the projection includes the old heads', async () => {
     const experiment = synthetic([{ id: 'gem', params: { patternsPerExperience: 16 } }], { scenario: { type: 'task-incremental', experiences: 5 } });
-    const { strategy, scenario } = await build(experiment);
+    const { strategy, scenario } = await buildStrategy(experiment);
     const gem = strategy.plugin<GemPlugin>('gem')!;
     const names: string[][] = [];
     strategy.use(new GradientSpy((_s, gradients) => gem.lastStep?.projected && names.push(Object.keys(gradients))));
     try {
       await strategy.train(scenario.experiences[0]);
-      await enter(strategy, scenario.experiences[1]);
+      await enterExperience(strategy, scenario.experiences[1]);
       for (let k = 0; k < 10; k++) await strategy.step(batchOf(scenario, scenario.experiences[1], 16 * k, 16));
       expect(names.length).toBeGreaterThan(0);
       expect(names[0]).toContain('head.0.weight');
@@ -216,7 +194,7 @@ describe('A-GEM', () => {
   it('in training: the applied gradient is orthogonal to the reference when violated and unchanged otherwise', async () => {
     // A reference sample as large as the memory: the reference gradient is that of every stored sample.
     const experiment = synthetic([{ id: 'agem', params: { patternsPerExperience: 24, sampleSize: 1000 } }]);
-    const { strategy, scenario } = await build(experiment);
+    const { strategy, scenario } = await buildStrategy(experiment);
     const agem = strategy.plugin<AgemPlugin>('agem')!;
     let original: Record<string, tf.Tensor> = {};
     const outcomes = { projected: 0, kept: 0 };
@@ -247,7 +225,7 @@ describe('A-GEM', () => {
     try {
       await strategy.train(scenario.experiences[0]);
       await strategy.train(scenario.experiences[1]);
-      await enter(strategy, scenario.experiences[2]);
+      await enterExperience(strategy, scenario.experiences[2]);
       for (let k = 0; k < 8; k++) await strategy.step(batchOf(scenario, scenario.experiences[2], 16 * k, 16));
       expect(outcomes.projected).toBeGreaterThan(0);
       expect(outcomes.kept).toBeGreaterThan(0);
@@ -283,14 +261,8 @@ describe('checkpoints and tensors', () => {
   for (const [label, strategySpec, extra] of cases) {
     it(`${label}: a resumed run equals the uninterrupted run`, async () => {
       const experiment = synthetic([strategySpec], { training: { epochs: 2, batchSize: 32, optimizer: { type: 'adam', lr: 0.002 } }, ...extra });
-      const checkpoints: RunCheckpoint[] = [];
-      const full = await runOne(experiment, {
-        onCheckpoint: async (checkpoint) => {
-          const { manifest, blob } = packState(checkpoint as never);
-          checkpoints.push(unpackState(JSON.parse(JSON.stringify(manifest)), blob) as unknown as RunCheckpoint);
-        },
-      });
-      const resumed = await runOne(experiment, { resumeFrom: checkpoints[1] });
+      // Checkpoints round-trip through the on-disk format, as a real resume would.
+      const { full, resumed } = await runAndResume(experiment);
       expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix);
       expect(resumed.taskAccuracyMatrix).toEqual(full.taskAccuracyMatrix);
       expect(resumed.cost.bufferSamples).toBe(full.cost.bufferSamples);
@@ -299,10 +271,10 @@ describe('checkpoints and tensors', () => {
 
     it(`${label}: tf.memory().numTensors is flat across training steps`, async () => {
       const experiment = synthetic([strategySpec], extra);
-      const { strategy, scenario } = await build(experiment);
+      const { strategy, scenario } = await buildStrategy(experiment);
       try {
         await strategy.train(scenario.experiences[0]);
-        await enter(strategy, scenario.experiences[1]);
+        await enterExperience(strategy, scenario.experiences[1]);
         await strategy.step(batchOf(scenario, scenario.experiences[1], 0, 16));
         const before = tf.memory().numTensors;
         for (let k = 1; k < 6; k++) await strategy.step(batchOf(scenario, scenario.experiences[1], 16 * k, 16));

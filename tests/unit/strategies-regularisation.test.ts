@@ -4,12 +4,9 @@
 // exact and no step leaks tensors.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { runOne, spec, type RunCheckpoint } from '../helpers/engine.ts';
-import { initBackend, loadDataset, packState, unpackState, type ExperimentSpec } from '../../main/engine/index.ts';
-import { buildScenario, type Experience, type Scenario } from '../../main/engine/data/scenario.ts';
-import { getStrategy } from '../../main/engine/strategies/index.ts';
-import { TrainingData, type Batch } from '../../main/engine/training/data.ts';
-import type { Strategy } from '../../main/engine/training/strategy.ts';
+import { runOne, spec, runAndResume, buildStrategy, enterExperience, batchOf } from '../helpers/engine.ts';
+import { type ExperimentSpec } from '../../main/engine/index.ts';
+import { TrainingData } from '../../main/engine/training/data.ts';
 import { Rng } from '../../main/engine/rng.ts';
 import { estimateFisher, quadraticPenalty, type EwcPlugin } from '../../main/engine/strategies/ewc.ts';
 import type { SiPlugin } from '../../main/engine/strategies/si.ts';
@@ -26,26 +23,6 @@ const synthetic = (strategies: { id: string; params?: Record<string, unknown> }[
     ...extra,
   });
 
-async function build(experiment: ExperimentSpec): Promise<{ strategy: Strategy; scenario: Scenario }> {
-  await initBackend('wasm');
-  const dataset = await loadDataset(experiment.dataset.id);
-  const scenario = buildScenario(dataset, experiment.scenario, 0);
-  const strategy = getStrategy(experiment.strategies[0].id).create({ spec: experiment, scenario, seed: 0, rng: new Rng(0) }, experiment.strategies[0].params);
-  return { strategy, scenario };
-}
-
-/** Starts an experience the way Strategy.train does, without training on it. */
-async function enter(strategy: Strategy, experience: Experience): Promise<void> {
-  strategy.experience = experience;
-  strategy.model.addTask(experience.taskId, experience.classes);
-  for (const plugin of strategy.plugins) await plugin.beforeTrainingExp?.(strategy, experience);
-}
-
-function batchOf(scenario: Scenario, experience: Experience, start: number, size: number): Batch {
-  const data = TrainingData.ofExperience(experience, scenario.inputSize);
-  return data.batch(Int32Array.from({ length: data.size }, (_, i) => i), start, Math.min(start + size, data.size));
-}
-
 const values = (tensor: tf.Tensor): Float32Array => tensor.dataSync() as Float32Array;
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
@@ -58,7 +35,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 describe('EWC', () => {
   it('estimates the Fisher as the mean of per-sample squared log-likelihood gradients (by hand, softmax regression)', async () => {
     const experiment = synthetic([{ id: 'ewc' }], { model: { type: 'mlp', hidden: [] }, scenario: { type: 'class-incremental', experiences: 5, trainSamplesPerExperience: 12 } });
-    const { strategy, scenario } = await build(experiment);
+    const { strategy, scenario } = await buildStrategy(experiment);
     try {
       const experience = scenario.experiences[0];
       const data = TrainingData.ofExperience(experience, scenario.inputSize);
@@ -112,7 +89,7 @@ describe('EWC', () => {
     const firsts: Float32Array[] = [];
     for (const mode of ['online', 'separate'] as const) {
       const experiment = synthetic([{ id: 'ewc', params: { mode, gamma: 0.5, fisherSamples: 20, lambda: 10 } }]);
-      const { strategy, scenario } = await build(experiment);
+      const { strategy, scenario } = await buildStrategy(experiment);
       const ewc = strategy.plugin<EwcPlugin>('ewc')!;
       const fisherAt = (index: number): Map<string, tf.Tensor> =>
         estimateFisher(strategy, TrainingData.ofExperience(scenario.experiences[index], scenario.inputSize), {
@@ -172,11 +149,11 @@ describe('EWC', () => {
 describe('SI', () => {
   it('accumulates ω = −g·Δθ with the task-loss gradient (not the penalty) and the actual update', async () => {
     const experiment = synthetic([{ id: 'si', params: { c: 5 } }]);
-    const { strategy, scenario } = await build(experiment);
+    const { strategy, scenario } = await buildStrategy(experiment);
     const si = strategy.plugin<SiPlugin>('si')!;
     try {
       // Plain SGD on the first experience: ω = −g·(−lr g) = lr g² after one step.
-      await enter(strategy, scenario.experiences[0]);
+      await enterExperience(strategy, scenario.experiences[0]);
       const batch = batchOf(scenario, scenario.experiences[0], 0, 16);
       const { gradients } = strategy.gradientsOf(batch);
       await strategy.step(batch);
@@ -186,7 +163,7 @@ describe('SI', () => {
       await si.afterTrainingExp(strategy);
 
       // Second experience: the penalty is active, yet ω uses the gradient of the task loss alone.
-      await enter(strategy, scenario.experiences[1]);
+      await enterExperience(strategy, scenario.experiences[1]);
       await strategy.step(batchOf(scenario, scenario.experiences[1], 0, 16));
       const omegaBefore = new Map([...si.pathIntegral].map(([name, w]) => [name, values(w).slice()]));
       const next = batchOf(scenario, scenario.experiences[1], 16, 16);
@@ -211,11 +188,11 @@ describe('SI', () => {
     const totals: number[] = [];
     for (const lr of [0.01, 0.1]) {
       const experiment = synthetic([{ id: 'si' }], { training: { epochs: 1, batchSize: 16, optimizer: { type: 'sgd', lr } } });
-      const { strategy, scenario } = await build(experiment);
+      const { strategy, scenario } = await buildStrategy(experiment);
       const si = strategy.plugin<SiPlugin>('si')!;
       try {
         const start = new Map(strategy.model.params.names({ trainableOnly: true }).map((name) => [name, values(strategy.model.params.get(name)).slice()]));
-        await enter(strategy, scenario.experiences[0]);
+        await enterExperience(strategy, scenario.experiences[0]);
         await strategy.fit(TrainingData.ofExperience(scenario.experiences[0], scenario.inputSize));
         const omega = new Map([...si.pathIntegral].map(([name, w]) => [name, values(w).slice()]));
         await si.afterTrainingExp(strategy);
@@ -256,12 +233,12 @@ describe('LwF', () => {
 
   it('single head: distils the previously seen classes against the frozen model of the previous experience', async () => {
     const experiment = synthetic([{ id: 'lwf', params: { alpha: 2 } }]);
-    const { strategy, scenario } = await build(experiment);
+    const { strategy, scenario } = await buildStrategy(experiment);
     const lwf = strategy.plugin<LwfPlugin>('lwf')!;
     try {
       await strategy.train(scenario.experiences[0]);
       const frozen = strategy.model.clone(new Rng(9));
-      await enter(strategy, scenario.experiences[1]);
+      await enterExperience(strategy, scenario.experiences[1]);
       const batch = batchOf(scenario, scenario.experiences[1], 0, 16);
       // Student = teacher at the start of the experience: no distillation loss yet.
       const initial = tf.tidy(() => values(lwf.lossTerm(strategy, strategy.forwardBatch(batch, false))!)[0]);
@@ -324,14 +301,8 @@ describe('checkpoints and tensors', () => {
   for (const [label, strategySpec, extra] of cases) {
     it(`${label}: a resumed run equals the uninterrupted run`, async () => {
       const experiment = synthetic([strategySpec], { training: { epochs: 2, batchSize: 32, optimizer: { type: 'adam', lr: 0.002 } }, ...extra });
-      const checkpoints: RunCheckpoint[] = [];
-      const full = await runOne(experiment, {
-        onCheckpoint: async (checkpoint) => {
-          const { manifest, blob } = packState(checkpoint as never);
-          checkpoints.push(unpackState(JSON.parse(JSON.stringify(manifest)), blob) as unknown as RunCheckpoint);
-        },
-      });
-      const resumed = await runOne(experiment, { resumeFrom: checkpoints[1] });
+      // Checkpoints round-trip through the on-disk format, as a real resume would.
+      const { full, resumed } = await runAndResume(experiment);
       expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix);
       expect(resumed.taskAccuracyMatrix).toEqual(full.taskAccuracyMatrix);
       expect(resumed.cost.extraForwardSamples).toBe(full.cost.extraForwardSamples);
@@ -339,10 +310,10 @@ describe('checkpoints and tensors', () => {
 
     it(`${label}: tf.memory().numTensors is flat across training steps`, async () => {
       const experiment = synthetic([strategySpec], extra);
-      const { strategy, scenario } = await build(experiment);
+      const { strategy, scenario } = await buildStrategy(experiment);
       try {
         await strategy.train(scenario.experiences[0]);
-        await enter(strategy, scenario.experiences[1]);
+        await enterExperience(strategy, scenario.experiences[1]);
         await strategy.step(batchOf(scenario, scenario.experiences[1], 0, 16));
         const before = tf.memory().numTensors;
         for (let k = 1; k < 6; k++) await strategy.step(batchOf(scenario, scenario.experiences[1], 16 * k, 16));

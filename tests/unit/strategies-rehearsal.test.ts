@@ -1,28 +1,16 @@
 // Rehearsal strategies (Replay, ExStream, GDumb, MIR, iCaRL): each does what its paper says.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { runOne, spec, type RunCheckpoint } from '../helpers/engine.ts';
-import { initBackend, loadDataset, packState, unpackState, type ExperimentSpec } from '../../main/engine/index.ts';
-import { buildScenario, type Scenario } from '../../main/engine/data/scenario.ts';
-import { getStrategy } from '../../main/engine/strategies/index.ts';
+import { runOne, spec, runAndResume, buildStrategy } from '../helpers/engine.ts';
+import { packState, unpackState } from '../../main/engine/index.ts';
 import { TrainingData, type Batch } from '../../main/engine/training/data.ts';
 import { Rng } from '../../main/engine/rng.ts';
-import type { Strategy } from '../../main/engine/training/strategy.ts';
 import { ExStreamBuffer } from '../../main/engine/strategies/exstream.ts';
 import type { GDumb } from '../../main/engine/strategies/gdumb.ts';
 import type { Mir } from '../../main/engine/strategies/mir.ts';
 import type { ICaRL } from '../../main/engine/strategies/icarl.ts';
 import { herding, normalizeRows } from '../../main/engine/strategies/icarl.ts';
 import type { Replay } from '../../main/engine/strategies/replay.ts';
-
-/** Builds a strategy outside a run (as the tensor-hygiene tests of reproducibility.test.ts do). */
-async function makeStrategy<T extends Strategy>(e: ExperimentSpec, index = 0, datasetId = 'synthetic'): Promise<{ strategy: T; scenario: Scenario }> {
-  await initBackend('wasm');
-  const dataset = await loadDataset(datasetId);
-  const scenario = buildScenario(dataset, e.scenario, 0);
-  const strategy = getStrategy(e.strategies[index].id).create({ spec: e, scenario, seed: 0, rng: new Rng(0) }, e.strategies[index].params) as T;
-  return { strategy, scenario };
-}
 
 const synthetic = (strategies: { id: string; params?: Record<string, unknown> }[], extra: Record<string, unknown> = {}) =>
   spec({ strategies, seeds: [0], training: { epochs: 2, batchSize: 32, optimizer: { type: 'adam', lr: 0.002 } }, ...extra });
@@ -148,7 +136,7 @@ describe('ExStream buffer', () => {
 describe('GDumb', () => {
   it('keeps its memory class-balanced and retrains from scratch on the memory alone after every experience', async () => {
     const e = synthetic([{ id: 'gdumb', params: { memorySize: 30, epochs: 3 } }]);
-    const { strategy, scenario } = await makeStrategy<GDumb>(e);
+    const { strategy, scenario } = await buildStrategy<GDumb>(e);
     try {
       for (const experience of scenario.experiences) {
         const before = strategy.trainedSamples;
@@ -172,8 +160,8 @@ describe('GDumb', () => {
     // Two GDumb learners that end with the same memory end with the same weights, whatever they
     // trained before (here: one of them skipped the first experiences' retraining entirely).
     const e = synthetic([{ id: 'gdumb', params: { memorySize: 30, epochs: 2 } }]);
-    const a = await makeStrategy<GDumb>(e);
-    const b = await makeStrategy<GDumb>(e);
+    const a = await buildStrategy<GDumb>(e);
+    const b = await buildStrategy<GDumb>(e);
     try {
       for (const experience of a.scenario.experiences.slice(0, 3)) await a.strategy.train(experience);
       b.strategy.memory.setState(a.strategy.memory.getState());
@@ -196,7 +184,7 @@ describe('MIR', () => {
       model: { type: 'mlp', hidden: [16] },
       training: { epochs: 1, batchSize: 32, optimizer: { type: 'sgd', lr: 0.5 } },
     });
-    const { strategy, scenario } = await makeStrategy<Mir>(e);
+    const { strategy, scenario } = await buildStrategy<Mir>(e);
     try {
       await strategy.train(scenario.experiences[0]);
       expect(strategy.memory.size).toBe(100);
@@ -279,7 +267,7 @@ describe('iCaRL', () => {
 
   it('keeps m = K / seen classes exemplars per class (old ones reduced to their first m), and classifies by the nearest exemplar mean', async () => {
     const e = synthetic([{ id: 'icarl', params: { memorySize: 24 } }]);
-    const { strategy, scenario } = await makeStrategy<ICaRL>(e);
+    const { strategy, scenario } = await buildStrategy<ICaRL>(e);
     try {
       let previous = new Map<number, number[][]>();
       for (const experience of scenario.experiences.slice(0, 3)) {
@@ -331,7 +319,7 @@ describe('Replay', () => {
       scenario: { type: 'class-incremental', experiences: 5, online: { experienceSize: 10 } },
       training: { batchSize: 10, optimizer: { type: 'sgd', lr: 0.05 } },
     });
-    const { strategy, scenario } = await makeStrategy<Replay>(e);
+    const { strategy, scenario } = await buildStrategy<Replay>(e);
     try {
       const experience = scenario.experiences[0];
       const parts = Array.from({ length: 8 }, (_, k) => ({ ...experience, train: { ...experience.train, indices: experience.train.indices.slice(10 * k, 10 * k + 10) } }));
@@ -362,15 +350,9 @@ describe('checkpoints: a resumed run equals the uninterrupted run', () => {
   ] as const) {
     it(`resumes ${label} from a checkpoint to exactly the uninterrupted result`, async () => {
       const e = synthetic([strategy], extra);
-      const checkpoints: RunCheckpoint[] = [];
-      const full = await runOne(e, {
-        onCheckpoint: async (checkpoint) => {
-          const { manifest, blob } = packState(checkpoint as never);
-          checkpoints.push(unpackState(JSON.parse(JSON.stringify(manifest)), blob) as unknown as RunCheckpoint);
-        },
-      });
+      // Checkpoints round-trip through the on-disk format, as a real resume would.
+      const { full, resumed, checkpoints } = await runAndResume(e);
       expect(checkpoints.map((c) => c.completed)).toEqual([1, 2, 3, 4]);
-      const resumed = await runOne(e, { resumeFrom: checkpoints[1] });
       expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix);
       expect(resumed.taskAccuracyMatrix).toEqual(full.taskAccuracyMatrix);
       expect(resumed.metrics).toEqual(full.metrics);
@@ -392,7 +374,7 @@ describe('tensor hygiene', () => {
   ] as const) {
     it(`${id}: tf.memory().numTensors is flat across training steps and prediction (task-IL)`, async () => {
       const e = synthetic([{ id, params }], { scenario: { type: 'task-incremental', experiences: 5 } });
-      const { strategy, scenario } = await makeStrategy(e);
+      const { strategy, scenario } = await buildStrategy(e);
       try {
         // Two experiences first, so memories are filled and iCaRL has a teacher.
         await strategy.train(scenario.experiences[0]);
