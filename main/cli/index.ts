@@ -1,7 +1,7 @@
 /**
  * `clwb`: the headless command line.
  *   clwb strategies [--json]
- *   clwb datasets [--json]
+ *   clwb datasets [--json] | clwb datasets import <csv-file|folder> --format csv|image-folder --name NAME [--shape HxWxC]
  *   clwb validate <experiment.json>
  *   clwb run <experiment.json> [--out DIR] [--backend NAME] [--resume] [--json] [--data-dir DIR] [--download]
  *   clwb report <results.json | dir> [--experiment ID] [--csv FILE] [--pdf FILE] [--force]
@@ -13,8 +13,8 @@ import {
   APP_VERSION,
   catalogueJson,
   initBackend,
-  listDatasets,
   parseExperiment,
+  registerImportedDatasets,
   validationCatalogue,
   WorkbenchError,
   type BackendName,
@@ -22,6 +22,7 @@ import {
 } from '../engine/index.ts';
 import { runExperiment, type ResultsDocument } from '../workbench/experiment-run.ts';
 import { parseArgs, UsageError } from './args.ts';
+import { datasets, DATASETS_USAGE } from './datasets.ts';
 import { ProgressReporter } from './progress.ts';
 import { serve, SERVE_USAGE } from './serve.ts';
 import { report, REPORT_USAGE } from './report.ts';
@@ -31,7 +32,7 @@ const USAGE = `CL Workbench ${APP_VERSION} - continual-learning experiments from
 
 Usage:
   clwb strategies [--json]          list the strategy catalogue (ids, families, parameters)
-  clwb datasets [--json]            list the datasets
+${DATASETS_USAGE}
   clwb recipes [--json]             list the ready experiments (run one with: clwb run recipe:<id>)
   clwb validate <experiment.json>   check an experiment file; lists every problem
   clwb run <experiment.json> [options]
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       case 'strategies':
         return strategies(rest, io);
       case 'datasets':
-        return datasets(rest, io);
+        return await datasets(rest, io);
       case 'recipes':
         return await recipes(rest, io);
       case 'validate':
@@ -117,14 +118,6 @@ function strategies(argv: string[], io: Io): number {
   return 0;
 }
 
-function datasets(argv: string[], io: Io): number {
-  const { options } = parseArgs(argv, { flags: ['json'], options: [] });
-  const list = listDatasets().map(({ load: _load, ...rest }) => rest);
-  if (options.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-  else for (const d of list) io.stdout.write(`${d.id.padEnd(15)} ${d.name} (${d.inputShape.join('x')}, ${d.numClasses} classes)${d.bundled ? ' [bundled]' : ''}\n`);
-  return 0;
-}
-
 async function recipes(argv: string[], io: Io): Promise<number> {
   const { options, positionals } = parseArgs(argv, { flags: ['json'], options: [] });
   if (positionals.length) throw new UsageError('recipes takes no arguments');
@@ -164,6 +157,8 @@ function defaultOutDir(spec: ExperimentSpec): string {
 async function run(argv: string[], io: Io): Promise<number> {
   const { positionals, options } = parseArgs(argv, { flags: ['resume', 'json', 'download'], options: ['out', 'backend', 'data-dir'] });
   if (positionals.length !== 1) throw new UsageError('run takes exactly one experiment file');
+  // Imported datasets of --data-dir must be known before the experiment is validated.
+  if (options['data-dir']) registerImportedDatasets(path.resolve(options['data-dir'] as string));
   const spec = await readExperiment(positionals[0]);
   const backendName = (options.backend as string | undefined) ?? 'auto';
   const backends = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];

@@ -8,7 +8,7 @@ import type { ValidationCatalogue } from './spec/experiment.ts';
 
 export { WorkbenchError, type ErrorCode } from './errors.ts';
 export { initBackend, currentBackend, type BackendInfo, type BackendName } from './backend/index.ts';
-export { loadDataset, listDatasets, defaultCacheDir, getDatasetEntry } from './data/datasets/index.ts';
+export { loadDataset, listDatasets, defaultCacheDir, getDatasetEntry, registerImportedDatasets } from './data/datasets/index.ts';
 export { validateExperiment, EXPERIMENT_SCHEMA_VERSION, type ExperimentSpec } from './spec/experiment.ts';
 export { parseExperiment } from './spec/parse.ts';
 export { catalogueJson, listStrategies, getStrategy } from './strategies/index.ts';

@@ -18,6 +18,7 @@ import {
 } from '../../main/engine/data/datasets/index.ts';
 import { WorkbenchError } from '../../main/engine/errors.ts';
 import { main } from '../../main/cli/index.ts';
+import { validateRequest } from '../../main/workbench/api/contract.ts';
 import { DatasetManager } from '../../main/workbench/api/datasets.ts';
 
 const temporary: string[] = [];
@@ -229,6 +230,14 @@ describe('imported datasets in the cache', () => {
     expect(manager.list().map((d) => d.id)).toContain(info.id);
     await expect(manager.importRequest({ format: 'csv', source: 'relative.csv', name: 'x' }, () => {})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(manager.importRequest({ format: 'csv', source: file }, () => {})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(manager.importRequest({ format: 'csv', source: file, name: 'x', id: 'mnist' }, () => {})).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('datasets.import requests: the old { id, folder } and the new { format, source, name, inputShape? } shapes', () => {
+    expect(validateRequest('datasets.import', { id: 'mnist', folder: '/data/mnist' }).ok).toBe(true);
+    expect(validateRequest('datasets.import', { format: 'image-folder', source: '/data/photos', name: 'Photos', inputShape: [32, 32, 3] }).ok).toBe(true);
+    expect(validateRequest('datasets.import', { format: 'tsv', source: '/a', name: 'x' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(validateRequest('datasets.import', { format: 'csv', source: '/a', name: 'x', inputShape: [2, 2] })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
 });
 

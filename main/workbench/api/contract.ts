@@ -164,18 +164,8 @@ export interface RunFailure extends ApiError {
   reason?: WorkerExitReason;
 }
 
-/** The latest progress of a run (the last `progress` event). */
-export interface RunProgress {
-  experience: number;
-  experiences: number;
-  epoch: number;
-  step: number;
-  steps: number;
-  loss: number;
-  samplesPerSecond: number;
-  fraction: number;
-  etaSeconds: number | null;
-}
+/** The latest progress of a run (the last `progress` event, without its envelope). */
+export type RunProgress = Omit<Extract<RunEvent, { type: 'progress' }>, 'type' | 'runId' | 'time' | 'tensorBytes'>;
 
 /** One run (one strategy x one seed of an experiment) as lists show it. */
 export interface RunSummary {
@@ -259,6 +249,28 @@ export interface DatasetInfo {
   folder?: string;
   /** What is missing when not available. */
   missing?: string[];
+  /** True for a dataset the user imported (CSV or image folder; its id starts with `user-`). */
+  imported?: boolean;
+}
+
+/** The formats `datasets.import` converts into an imported dataset. */
+export type DatasetImportFormat = 'csv' | 'image-folder';
+
+/**
+ * `datasets.import`: either `{ id, folder }` (copies a file-based built-in's files, e.g.
+ * the four MNIST IDX files, into the cache) or `{ format, source, name, inputShape? }`
+ * (converts a CSV file — or a folder with train.csv and test.csv — or a folder of
+ * images per class into a new `user-` dataset).
+ */
+export interface DatasetImportRequest {
+  id?: string;
+  folder?: string;
+  format?: DatasetImportFormat;
+  /** Absolute path of the CSV file or the folder. */
+  source?: string;
+  name?: string;
+  /** [height, width, channels]; CSV default: square grayscale when possible, else [1, n, 1]. */
+  inputShape?: [number, number, number];
 }
 
 /** `catalogue.recipes`: a ready experiment file from recipes/, each naming the paper whose protocol it follows. */
@@ -402,8 +414,8 @@ export interface Verbs {
   'datasets.list': { request: Empty; reply: DatasetInfo[] };
   /** Downloads a dataset's files into the cache (progress as `dataset.progress` events). */
   'datasets.download': { request: { id: string }; reply: DatasetInfo };
-  /** Copies a dataset's files from a folder (e.g. the four MNIST IDX files) into the cache. */
-  'datasets.import': { request: { id: string; folder: string }; reply: DatasetInfo };
+  /** Copies a dataset's files from a folder (e.g. the four MNIST IDX files) into the cache, or imports CSV / an image folder as a new dataset. */
+  'datasets.import': { request: DatasetImportRequest; reply: DatasetInfo };
 
   /** Writes a comparison report (CSV and/or PDF). */
   'reports.export': { request: ReportExportRequest; reply: ReportExportReply };
@@ -526,7 +538,17 @@ export const REQUEST_SCHEMAS: { readonly [V in Verb]: Schema } = {
   'catalogue.recipes': empty,
   'datasets.list': empty,
   'datasets.download': { type: 'object', properties: { id }, required: ['id'] },
-  'datasets.import': { type: 'object', properties: { id, folder: filePath }, required: ['id', 'folder'] },
+  'datasets.import': {
+    type: 'object',
+    properties: {
+      id,
+      folder: filePath,
+      format: { type: 'string', enum: ['csv', 'image-folder'] },
+      source: filePath,
+      name,
+      inputShape: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 4096 }, minItems: 3, maxItems: 3 },
+    },
+  },
   'reports.export': {
     type: 'object',
     properties: { experimentId: id, runIds: { type: 'array', items: id, maxItems: 10_000 }, csv: filePath, pdf: filePath, overwrite: { type: 'boolean' } },

@@ -10,7 +10,12 @@ import {
   DATASET_SOURCES,
   downloadDataset,
   getDatasetEntry,
+  importCsvDataset,
+  importedRoot,
+  importImageFolderDataset,
+  IMPORTED_ID_PREFIX,
   listDatasets,
+  registerImportedDatasets,
   locateCifarFiles,
   locateIdxFiles,
   type Located,
@@ -18,7 +23,7 @@ import {
 import type { DatasetProgress } from '../../engine/data/types.ts';
 import { randomBytes } from 'node:crypto';
 import { ApiFailure } from './errors.ts';
-import type { DatasetInfo } from './contract.ts';
+import type { DatasetImportRequest, DatasetInfo } from './contract.ts';
 
 /** Finds a file-based dataset's files in a folder; the paths found, or what is missing. */
 type Locator = (folder: string) => Located<string[]>;
@@ -42,7 +47,9 @@ const LOCATORS: Record<string, Locator> = {
 export class DatasetManager {
   private readonly downloads = new Map<string, Promise<DatasetInfo>>();
 
-  constructor(readonly cacheDir: string) {}
+  constructor(readonly cacheDir: string) {
+    registerImportedDatasets(cacheDir);
+  }
 
   info(id: string): DatasetInfo {
     const entry = getDatasetEntry(id);
@@ -54,6 +61,9 @@ export class DatasetManager {
       numClasses: entry.numClasses,
       bundled: entry.bundled,
     };
+    if (id.startsWith(IMPORTED_ID_PREFIX)) {
+      return { ...base, available: true, downloadable: false, importable: false, imported: true, folder: path.join(importedRoot(this.cacheDir), id) };
+    }
     const locate = LOCATORS[id];
     if (entry.bundled || !locate) return { ...base, available: entry.bundled || !locate, downloadable: false, importable: false };
     const folder = path.join(this.cacheDir, id);
@@ -69,6 +79,8 @@ export class DatasetManager {
   }
 
   list(): DatasetInfo[] {
+    // Picks up datasets another process (e.g. `clwb datasets import`) imported meanwhile.
+    registerImportedDatasets(this.cacheDir);
     return listDatasets().map((entry) => this.info(entry.id));
   }
 
@@ -86,6 +98,24 @@ export class DatasetManager {
       this.downloads.set(id, running);
     }
     return running;
+  }
+
+  /** `datasets.import`: a built-in's files (`id` + `folder`), or CSV / an image folder (`format` + `source` + `name`). */
+  async importRequest(request: DatasetImportRequest, onProgress: (progress: DatasetProgress) => void): Promise<DatasetInfo> {
+    if (request.format === undefined) {
+      if (request.id === undefined || request.folder === undefined) {
+        throw new ApiFailure('BAD_REQUEST', 'Give either id and folder (files of a built-in dataset) or format, source and name (CSV or image folder)', { path: '$' });
+      }
+      return this.import(request.id, request.folder);
+    }
+    if (request.id !== undefined || request.folder !== undefined) throw new ApiFailure('BAD_REQUEST', 'id and folder do not go with format; give source and name', { path: '$' });
+    if (request.source === undefined) throw new ApiFailure('BAD_REQUEST', 'source is required: the CSV file or the folder to import', { path: 'source' });
+    if (request.name === undefined || request.name.trim() === '') throw new ApiFailure('BAD_REQUEST', 'name is required: what to call the new dataset', { path: 'name' });
+    if (!path.isAbsolute(request.source)) throw new ApiFailure('BAD_REQUEST', `The source to import must be an absolute path, got ${request.source}`, { path: 'source' });
+    const options = { name: request.name.trim(), onProgress, ...(request.inputShape ? { inputShape: request.inputShape } : {}) };
+    const manifest =
+      request.format === 'csv' ? await importCsvDataset(this.cacheDir, request.source, options) : await importImageFolderDataset(this.cacheDir, request.source, options);
+    return this.info(manifest.id);
   }
 
   /**

@@ -590,7 +590,8 @@ export class WorkbenchService {
 
       'datasets.download': async ({ id }) => this.datasets.download(id, (progress) => this.emit({ type: 'dataset.progress', id, progress })),
 
-      'datasets.import': async ({ id, folder }) => this.datasets.import(id, folder),
+      'datasets.import': async (request) =>
+        this.datasets.importRequest(request, (progress) => this.emit({ type: 'dataset.progress', id: request.id ?? `import:${request.name ?? ''}`, progress })),
 
       'reports.export': async (request) => {
         const store = this.requireStore();

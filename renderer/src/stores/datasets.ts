@@ -1,15 +1,26 @@
 /** Datasets: what is bundled, cached or importable, and downloads/imports with their progress and errors. */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { ApiEvent, DatasetInfo, DatasetProgress } from '../../../main/workbench/api/contract.ts';
+import type { ApiEvent, DatasetImportFormat, DatasetInfo, DatasetProgress } from '../../../main/workbench/api/contract.ts';
 import { useClient } from '../composables/useClient.ts';
+import { useCatalogueStore } from './catalogue.ts';
 import { toShownError, type ShownError } from '../utils/errors.ts';
 
-export type DatasetStatus = 'bundled' | 'ready' | 'missing';
+export type DatasetStatus = 'bundled' | 'imported' | 'ready' | 'missing';
 
 export function datasetStatus(dataset: DatasetInfo): DatasetStatus {
   if (dataset.bundled) return 'bundled';
+  if (dataset.imported) return 'imported';
   return dataset.available ? 'ready' : 'missing';
+}
+
+/** The key under which a CSV / image-folder import keeps its busy state, progress and error. */
+export const NEW_IMPORT = 'import:new';
+
+/** `28x28x1` (or `28×28×1`, `28,28,1`) → [28, 28, 1]; undefined when it is not three positive integers. */
+export function parseShape(text: string): [number, number, number] | undefined {
+  const parts = text.trim().split(/\s*[x×,]\s*/i).map(Number);
+  return parts.length === 3 && parts.every((n) => Number.isInteger(n) && n > 0) ? (parts as [number, number, number]) : undefined;
 }
 
 export const useDatasetsStore = defineStore('datasets', () => {
@@ -23,7 +34,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
 
   const counts = computed(() => ({
     bundled: datasets.value.filter((d) => d.bundled).length,
-    ready: datasets.value.filter((d) => !d.bundled && d.available).length,
+    imported: datasets.value.filter((d) => d.imported).length,
+    ready: datasets.value.filter((d) => !d.bundled && !d.imported && d.available).length,
     missing: datasets.value.filter((d) => !d.available).length,
   }));
 
@@ -43,11 +55,17 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   function handleEvent(event: ApiEvent): void {
-    if (event.type === 'dataset.progress') progress.value = { ...progress.value, [event.id]: event.progress };
+    if (event.type !== 'dataset.progress') return;
+    // A CSV / image-folder import reports as `import:<name>`; one runs at a time from this view.
+    const key = event.id.startsWith('import:') ? NEW_IMPORT : event.id;
+    progress.value = { ...progress.value, [key]: event.progress };
   }
 
   function replace(info: DatasetInfo): void {
-    datasets.value = datasets.value.map((d) => (d.id === info.id ? info : d));
+    datasets.value = datasets.value.some((d) => d.id === info.id) ? datasets.value.map((d) => (d.id === info.id ? info : d)) : [...datasets.value, info];
+    // The designer's palette lists the catalogue's datasets: refresh it once loaded (a later first load is fresh anyway).
+    const catalogue = useCatalogueStore();
+    if (catalogue.catalogue) void catalogue.load(true);
   }
 
   async function act(id: string, kind: 'download' | 'import', action: () => Promise<DatasetInfo>): Promise<boolean> {
@@ -68,7 +86,18 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const download = (id: string) => act(id, 'download', () => useClient()!.call('datasets.download', { id }));
   const importFolder = (id: string, folder: string) => act(id, 'import', () => useClient()!.call('datasets.import', { id, folder }));
 
-  return { datasets, loading, loaded, error, busy, progress, errors, counts, load, handleEvent, download, importFolder };
+  /** Converts a CSV file/folder or a folder of images per class into a new dataset; its info, or undefined on failure (then `errors[NEW_IMPORT]`). */
+  async function importData(request: { format: DatasetImportFormat; source: string; name: string; inputShape?: [number, number, number] }): Promise<DatasetInfo | undefined> {
+    let created: DatasetInfo | undefined;
+    await act(NEW_IMPORT, 'import', async () => (created = await useClient()!.call('datasets.import', request)));
+    return created;
+  }
+
+  function clearError(key: string): void {
+    errors.value = { ...errors.value, [key]: undefined };
+  }
+
+  return { datasets, loading, loaded, error, busy, progress, errors, counts, load, handleEvent, download, importFolder, importData, clearError };
 });
 
 /** 0–100 for a progress bar, or undefined when the total is unknown. */

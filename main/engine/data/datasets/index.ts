@@ -5,6 +5,7 @@
 import { cifar100Entry, cifar10Entry } from './cifar.ts';
 import { fashionMnistEntry, mnistEntry } from './idx.ts';
 import { mnistBundledEntry } from './mnist-bundled.ts';
+import './imported.ts';
 import { listDatasets, registerDataset } from './registry.ts';
 import { syntheticEntry } from './synthetic.ts';
 
@@ -17,7 +18,26 @@ for (const entry of BUILTIN_DATASETS) {
   if (!registered.has(entry.id)) registerDataset(entry);
 }
 
-export { defaultCacheDir, getDatasetEntry, listDatasets, loadDataset, registerDataset, unregisterDataset, type LoadOptions } from './registry.ts';
+export { defaultCacheDir, getDatasetEntry, listDatasets, loadDataset, registerDataset, setDatasetResolver, unregisterDataset, type DatasetResolver, type LoadOptions } from './registry.ts';
+export {
+  csvSourceOf,
+  importCsvDataset,
+  importedEntry,
+  importedRoot,
+  importImageFolderDataset,
+  IMPORTED_ID_PREFIX,
+  loadImportedDataset,
+  readCsvDataset,
+  readImageFolderDataset,
+  readImportedManifest,
+  registerImportedDatasets,
+  saveImportedDataset,
+  splitPerClass,
+  type CsvSource,
+  type ImportedData,
+  type ImportedManifest,
+  type ImportOptions,
+} from './imported.ts';
 export { loadMnistBundled, mnistBundledEntry, mnistDigitsFolder, MNIST_BUNDLED_COUNTS } from './mnist-bundled.ts';
 export { generateSynthetic, mulberry32, syntheticEntry, SYNTHETIC_SEED, type SyntheticOptions } from './synthetic.ts';
 export { createIdxDatasetEntry, fashionMnistEntry, FASHION_MNIST_CLASSES, idxSplit, locateIdxFiles, mnistEntry, parseIdx, type IdxArray, type IdxDatasetOptions, type IdxFiles } from './idx.ts';

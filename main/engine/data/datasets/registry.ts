@@ -27,9 +27,26 @@ export function unregisterDataset(id: string): boolean {
   return entries.delete(id);
 }
 
-/** The registry entry for `id`; throws UNKNOWN_ID naming the id and the known ids. */
-export function getDatasetEntry(id: string): DatasetEntry {
-  const entry = entries.get(id);
+/** Finds an entry not registered yet (imported datasets in a cache folder); undefined when there is none. */
+export type DatasetResolver = (id: string, cacheDir: string) => DatasetEntry | undefined;
+let resolver: DatasetResolver | undefined;
+
+/** Sets the resolver {@link getDatasetEntry} asks for unknown ids (imported.ts installs one). */
+export function setDatasetResolver(next: DatasetResolver | undefined): void {
+  resolver = next;
+}
+
+/**
+ * The registry entry for `id`; an unknown id is looked up with the resolver in
+ * `cacheDir` (default {@link defaultCacheDir}) and registered when found. Throws
+ * UNKNOWN_ID naming the id and the known ids.
+ */
+export function getDatasetEntry(id: string, cacheDir?: string): DatasetEntry {
+  let entry = entries.get(id);
+  if (!entry && resolver) {
+    entry = resolver(id, cacheDir ?? defaultCacheDir());
+    if (entry) entries.set(entry.id, entry);
+  }
   if (!entry) {
     const known = [...entries.keys()];
     throw new WorkbenchError(
@@ -67,8 +84,8 @@ export type LoadOptions = Omit<DatasetLoadContext, 'cacheDir'> & { cacheDir?: st
  * the path, anything else unexpected `INTERNAL`.
  */
 export async function loadDataset(id: string, options: LoadOptions = {}): Promise<Dataset> {
-  const entry = getDatasetEntry(id);
   const context: DatasetLoadContext = { ...options, cacheDir: options.cacheDir ?? defaultCacheDir() };
+  const entry = getDatasetEntry(id, context.cacheDir);
   throwIfCancelled(context.signal);
   let dataset: Dataset;
   try {
