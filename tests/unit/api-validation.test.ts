@@ -83,7 +83,7 @@ describe('request schemas', () => {
       expect.arrayContaining([
         'projects.create', 'projects.open', 'projects.recent', 'projects.save',
         'experiments.save', 'experiments.validate',
-        'runs.start', 'runs.cancel', 'runs.resume', 'runs.list', 'runs.events', 'runs.results',
+        'runs.start', 'runs.cancel', 'runs.resume', 'runs.list', 'runs.events', 'runs.results', 'runs.get',
         'catalogue.get', 'datasets.list', 'datasets.import', 'datasets.download', 'backend.info', 'reports.export',
       ]),
     );
@@ -192,6 +192,10 @@ describe('the service refuses bad payloads before doing anything', () => {
     await store.createRun({ schemaVersion: 1, kind: 'clwb-run', id: 'r1', experimentId: experiment.experiment.id, experimentName: 'Tiny', strategyIndex: 0, strategy: 'naive', label: 'Naive (fine-tuning)', seed: 0, spec, specHash: specHash(spec), backend: 'wasm', createdAt: new Date().toISOString() });
     await store.writeResult('r1', finishedResult('r1'));
     const csv = path.join(created.path, 'reports', 'report.csv');
+    // runs.get: the run as queued (its own spec) and its result.
+    const details = await service.call('runs.get', { runId: 'r1' });
+    expect(details).toMatchObject({ id: 'r1', seed: 0, strategy: 'naive', spec: { name: spec.name }, result: { id: 'r1' } });
+    expect(await service.handle('runs.get', { runId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const exported = await service.call('reports.export', { experimentId: experiment.experiment.id, csv });
     expect(exported.files[0]).toBe(csv);
     expect(await readFile(csv, 'utf8')).toContain('Naive (fine-tuning)');

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiEvent, RunEvent } from '../../main/workbench/api/contract.ts';
 import RunCharts from '../../renderer/src/components/runs/RunCharts.vue';
 import RunQueue from '../../renderer/src/components/runs/RunQueue.vue';
+import RunDetails from '../../renderer/src/components/runs/RunDetails.vue';
 import { setClient } from '../../renderer/src/composables/useClient.ts';
 import { queueOrder, useRunsStore } from '../../renderer/src/stores/runs.ts';
 import { fakeBackend, FakeError, runSummary, type FakeBackend } from './renderer-fixtures.ts';
@@ -172,5 +173,24 @@ describe('the live charts (DOM)', () => {
     expect(points('chart-matrix')).toBe(3);
     expect(wrapper.get('[data-testid="charts-legend"]').text()).toContain('Replay · s0');
     expect(wrapper.get('[data-testid="charts-legend"]').text()).toContain('EWC · s0');
+  });
+});
+
+describe('run details', () => {
+  it("shows the run's own spec from runs.get (as queued), not the experiment's current one", async () => {
+    backend.handlers['runs.get'] = ({ runId }) => ({
+      id: runId, experimentId: 'exp', experimentName: 'E', strategy: 'replay', label: 'Replay', seed: 3,
+      spec: { name: 'as queued', seeds: [3] }, specHash: 'h', backend: 'auto', createdAt: time(0),
+    } as never);
+    const runs = useRunsStore();
+    runs.setFrameScheduler((callback) => callback());
+    runs.setRuns([runSummary({ id: 'r7', status: 'running', label: 'Replay' })]);
+    runs.focus('r7');
+    const wrapper = mount(RunDetails, { attachTo: document.body });
+    await flushPromises();
+    expect(backend.calls.filter((c) => c.verb === 'runs.get')).toEqual([{ verb: 'runs.get', request: { runId: 'r7' } }]);
+    expect(backend.calls.some((c) => c.verb === 'experiments.get')).toBe(false);
+    expect(wrapper.get('[data-testid="run-spec"]').text()).toContain('as queued');
+    wrapper.unmount();
   });
 });

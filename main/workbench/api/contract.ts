@@ -197,6 +197,23 @@ export interface RunSummary {
   resumable: boolean;
 }
 
+/** `runs.get`: one run as it was queued (its own spec, fixed then) and its result once finished. */
+export interface RunDetails {
+  id: string;
+  experimentId: string;
+  experimentName: string;
+  strategy: string;
+  label: string;
+  seed: number;
+  /** The validated experiment spec at the time the run was queued (later edits do not change it). */
+  spec: ExperimentSpec;
+  specHash: string;
+  /** The backend asked for ('auto' or a name); the result says which one ran. */
+  backend: string;
+  createdAt: string;
+  result?: RunResult;
+}
+
 /** `projects.*`: the open project with everything a project view needs. */
 export interface ProjectState {
   path: string;
@@ -405,6 +422,7 @@ export interface Verbs {
   'runs.events': { request: { runId: string; after?: number; limit?: number }; reply: { events: RunEvent[]; total: number; tornLastLine: boolean } };
   /** Results of an experiment's finished runs in the results.json shape (or only the given runs). */
   'runs.results': { request: { experimentId: string; runIds?: string[] }; reply: ResultsDocument };
+  'runs.get': { request: { runId: string }; reply: RunDetails };
   /** Sets how many runs may train at once. */
   'scheduler.configure': { request: { concurrency: number }; reply: SchedulerInfo };
 
@@ -533,6 +551,7 @@ export const REQUEST_SCHEMAS: { readonly [V in Verb]: Schema } = {
     required: ['runId'],
   },
   'runs.results': { type: 'object', properties: { experimentId: id, runIds: { type: 'array', items: id, maxItems: 10_000 } }, required: ['experimentId'] },
+  'runs.get': { type: 'object', properties: { runId: id }, required: ['runId'] },
   'scheduler.configure': { type: 'object', properties: { concurrency: { type: 'integer', minimum: 1, maximum: 256 } }, required: ['concurrency'] },
   'catalogue.get': empty,
   'catalogue.recipes': empty,

@@ -569,6 +569,14 @@ export class WorkbenchService {
 
       'runs.results': async ({ experimentId, runIds }) => this.requireStore().experimentResults(experimentId, runIds),
 
+      'runs.get': async ({ runId }) => {
+        const store = this.requireStore();
+        const { record } = await store.readRun(runId);
+        const result = await store.readResult(runId);
+        const { schemaVersion: _version, kind: _kind, strategyIndex: _index, ...details } = record;
+        return { ...details, ...(result ? { result } : {}) };
+      },
+
       'scheduler.configure': async ({ concurrency }) => {
         this.scheduler.setConcurrency(concurrency);
         const info = this.schedulerInfo();
