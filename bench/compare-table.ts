@@ -12,22 +12,12 @@
  */
 import type { RunResult } from '../main/workbench/api/contract.ts';
 import { accuracyCurves, bestRows, buildRows, configRows, METRICS, presentMetrics, sortRows } from '../renderer/src/utils/compare.ts';
+import { mulberry32 } from '../main/engine/data/datasets/synthetic.ts';
 
-/** A deterministic pseudo-random generator (mulberry32), so every run of the bench sees the same data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` finished runs: 10 seeds per strategy configuration, 5 experiences, realistic metric spreads. */
 export function syntheticRuns(count: number, seedsPerStrategy = 10, experiences = 5): RunResult[] {
-  const next = random(1);
+  const next = mulberry32(1);
   const runs: RunResult[] = [];
   for (let i = 0; i < count; i++) {
     const strategyIndex = Math.floor(i / seedsPerStrategy);

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, initBackend, probeBackends, type BackendName } from '../main/engine/backend/index.ts';
+import { mulberry32 } from '../main/engine/data/datasets/synthetic.ts';
 
 /** The models {@link benchKernels} can measure. */
 export type BenchModel = 'mlp' | 'cnn';
@@ -113,21 +114,10 @@ const MODELS: Record<BenchModel, ModelSpec> = {
   },
 };
 
-/** Seeded uniform numbers in [0, 1) (mulberry32): the same data on every backend. */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Synthetic MNIST-sized data: `count` images in [0, 1] with one-hot labels. */
 function syntheticData(count: number, seed: number): { x: Float32Array; y: Float32Array } {
-  const next = uniform(seed);
+  const next = mulberry32(seed);
   const x = new Float32Array(count * PIXELS);
   for (let i = 0; i < x.length; i++) x[i] = next();
   const y = new Float32Array(count * NUM_CLASSES);

@@ -1,4 +1,6 @@
 /** Test helpers: build validated specs and run them in-process on the wasm backend. */
+import { expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { executeRun, initBackend, loadDataset, packState, unpackState, validateExperiment, validationCatalogue, type ExperimentSpec, type RunResult } from '../../main/engine/index.ts';
 import { buildScenario, type Experience, type Scenario } from '../../main/engine/data/scenario.ts';
 import { getStrategy } from '../../main/engine/strategies/index.ts';
@@ -82,4 +84,16 @@ export async function enterExperience(strategy: Strategy, experience: Experience
 export function batchOf(scenario: Scenario, experience: Experience, start: number, size: number): Batch {
   const data = TrainingData.ofExperience(experience, scenario.inputSize);
   return data.batch(Int32Array.from({ length: data.size }, (_, i) => i), start, Math.min(start + size, data.size));
+}
+
+/**
+ * Takes one step on `batches[0]`, records tf.memory().numTensors, takes the remaining steps and
+ * expects the count unchanged; returns the recorded count for further checks.
+ */
+export async function expectFlatTensorsAcrossSteps(strategy: Strategy, batches: Batch[]): Promise<number> {
+  await strategy.step(batches[0]);
+  const before = tf.memory().numTensors;
+  for (const batch of batches.slice(1)) await strategy.step(batch);
+  expect(tf.memory().numTensors).toBe(before);
+  return before;
 }

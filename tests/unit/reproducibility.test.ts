@@ -1,7 +1,7 @@
 // Same spec + seed + backend = same numbers; a resumed run = the uninterrupted run; no tensor leaks.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { runOne, spec, runAndResume } from '../helpers/engine.ts';
+import { runOne, spec, runAndResume, expectFlatTensorsAcrossSteps } from '../helpers/engine.ts';
 import { initBackend, loadDataset } from '../../main/engine/index.ts';
 import { buildScenario } from '../../main/engine/data/scenario.ts';
 import { getStrategy } from '../../main/engine/strategies/index.ts';
@@ -53,10 +53,7 @@ describe('tensor hygiene', () => {
         await strategy.train(scenario.experiences[0]);
         const data = TrainingData.ofExperience(scenario.experiences[0], scenario.inputSize);
         const order = Int32Array.from({ length: data.size }, (_, i) => i);
-        await strategy.step(data.batch(order, 0, 32));
-        const before = tf.memory().numTensors;
-        for (let i = 0; i < 5; i++) await strategy.step(data.batch(order, i * 10, i * 10 + 32));
-        expect(tf.memory().numTensors).toBe(before);
+        const before = await expectFlatTensorsAcrossSteps(strategy, [data.batch(order, 0, 32), ...[0, 1, 2, 3, 4].map((i) => data.batch(order, i * 10, i * 10 + 32))]);
         // Evaluation leaks nothing either.
         const x = tf.zeros([4, scenario.inputSize]) as tf.Tensor2D;
         const scores = strategy.predict(x, 0);

@@ -1,7 +1,7 @@
 // Rehearsal strategies (Replay, ExStream, GDumb, MIR, iCaRL): each does what its paper says.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { runOne, spec, runAndResume, buildStrategy } from '../helpers/engine.ts';
+import { runOne, spec, runAndResume, buildStrategy, expectFlatTensorsAcrossSteps } from '../helpers/engine.ts';
 import { packState, unpackState } from '../../main/engine/index.ts';
 import { TrainingData, type Batch } from '../../main/engine/training/data.ts';
 import { Rng } from '../../main/engine/rng.ts';
@@ -381,10 +381,7 @@ describe('tensor hygiene', () => {
         await strategy.train(scenario.experiences[1]);
         const data = TrainingData.ofExperience(scenario.experiences[1], scenario.inputSize);
         const order = Int32Array.from({ length: data.size }, (_, i) => i);
-        await strategy.step(data.batch(order, 0, 32));
-        const before = tf.memory().numTensors;
-        for (let i = 0; i < 5; i++) await strategy.step(data.batch(order, i * 10, i * 10 + 32));
-        expect(tf.memory().numTensors).toBe(before);
+        const before = await expectFlatTensorsAcrossSteps(strategy, [data.batch(order, 0, 32), ...[0, 1, 2, 3, 4].map((i) => data.batch(order, i * 10, i * 10 + 32))]);
         const x = tf.zeros([4, scenario.inputSize]) as tf.Tensor2D;
         const scores = strategy.predict(x, 1);
         expect(scores.shape).toEqual([4, 10]);
